@@ -1,0 +1,41 @@
+# Makefile for the webhooks extension (PGXS)
+
+EXTENSION = webhooks
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
+
+MODULE_big = webhooks
+OBJS = \
+	src/webhooks.o \
+	src/ulid.o \
+	src/ulid_codec.o \
+	src/checks.o \
+	src/jsonb_util.o \
+	src/config.o \
+	src/request.o \
+	src/response.o \
+	src/store.o \
+	src/tenant.o \
+	src/event_types.o \
+	src/api.o
+
+DATA = $(wildcard sql/$(EXTENSION)--*.sql)
+
+# Regression scripts live in sql/ beside the install scripts; pg_regress finds
+# them there (--inputdir=.) and compares with expected/.
+REGRESS = ulid event_types create fetch update list unsuspend_delete \
+	bad_input tenancy privileges
+REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
+
+# -Wno-unused-parameter: PG_FUNCTION_ARGS and hook signatures carry parameters
+# that many functions do not use.  -Wno-missing-field-initializers: PostgreSQL
+# 15's headers (e.g. designated initializers in fmgr macros) trip it under
+# -Wextra.  -Wno-sign-compare: PostgreSQL's own macros compare signed and
+# unsigned values (e.g. VARSIZE arithmetic).
+PG_CFLAGS = -std=gnu99 -Wall -Wextra -Werror -Wno-unused-parameter \
+	-Wno-missing-field-initializers -Wno-sign-compare
+PG_CPPFLAGS = -I$(srcdir)/src -DEXTVERSION=\"$(EXTVERSION)\"
+SHLIB_LINK = -lcurl
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

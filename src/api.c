@@ -1,0 +1,239 @@
+/*-------------------------------------------------------------------------
+ *
+ * api.c
+ *	  The Webhooks API as SQL functions: create_webhook, fetch_webhook,
+ *	  fetch_webhooks, update_webhook, unsuspend_webhook and delete_webhook.
+ *
+ * Each takes the tenant first, then the path parameters, then the request,
+ * and returns the spec's response shape as jsonb (or void where the spec
+ * answers 204).  Errors carry the SQLSTATEs of DESIGN.md §2, which PostgREST
+ * maps to Socotra's HTTP statuses.
+ *
+ * IDENTIFICATION
+ *	  src/api.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pg_prelude.h"
+
+#include "event_types.h"
+#include "jsonb_util.h"
+#include "request.h"
+#include "response.h"
+#include "store.h"
+#include "tenant.h"
+#include "webhooks.h"
+
+PG_FUNCTION_INFO_V1(webhooks_create_webhook);
+PG_FUNCTION_INFO_V1(webhooks_fetch_webhook);
+PG_FUNCTION_INFO_V1(webhooks_fetch_webhooks);
+PG_FUNCTION_INFO_V1(webhooks_update_webhook);
+PG_FUNCTION_INFO_V1(webhooks_unsuspend_webhook);
+PG_FUNCTION_INFO_V1(webhooks_delete_webhook);
+
+#define LIST_DEFAULT_COUNT	100
+#define LIST_MAX_COUNT		1000
+
+/*
+ * arg_not_null raises 22023 when a required argument is NULL.
+ */
+static void
+arg_not_null(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must not be null", name)));
+}
+
+/*
+ * begin_call checks the tenant argument and its binding to the caller, and
+ * connects to SPI.
+ */
+static pg_uuid_t *
+begin_call(FunctionCallInfo fcinfo)
+{
+	pg_uuid_t  *tenant;
+
+	arg_not_null(fcinfo, 0, "tenant_locator");
+	tenant = PG_GETARG_UUID_P(0);
+	wh_check_tenant(tenant);
+	SPI_connect();
+	return tenant;
+}
+
+/*
+ * end_call copies a jsonb result out of SPI's memory and disconnects.
+ */
+static Datum
+end_call(Jsonb *result)
+{
+	Jsonb	   *copy = NULL;
+
+	if (result != NULL)
+	{
+		copy = SPI_palloc(VARSIZE(result));
+		memcpy(copy, result, VARSIZE(result));
+	}
+	SPI_finish();
+	return JsonbPGetDatum(copy);
+}
+
+static pg_ulid *
+get_locator(FunctionCallInfo fcinfo, int argno)
+{
+	arg_not_null(fcinfo, argno, "webhook_locator");
+	return PG_GETARG_ULID_P(argno);
+}
+
+static void
+not_found(const pg_ulid *locator)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_WEBHOOKS_NOT_FOUND),
+			 errmsg("webhook %s not found", ulid_to_cstring(locator))));
+}
+
+/*
+ * webhooks_create_webhook implements createWebhook.
+ */
+Datum
+webhooks_create_webhook(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t  *tenant;
+	WhWebhook	wh;
+
+	arg_not_null(fcinfo, 1, "request");
+	tenant = begin_call(fcinfo);
+	wh_webhook_init(&wh, tenant);
+	wh_parse_create_request(PG_GETARG_JSONB_P(1), &wh);
+	wh_store_insert(&wh);
+	PG_RETURN_DATUM(end_call(wh_webhook_response(&wh)));
+}
+
+/*
+ * webhooks_fetch_webhook implements fetchWebhook.
+ */
+Datum
+webhooks_fetch_webhook(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t  *tenant = begin_call(fcinfo);
+	pg_ulid    *locator = get_locator(fcinfo, 1);
+	WhWebhook	wh;
+
+	if (!wh_store_load(tenant, locator, false, &wh))
+		not_found(locator);
+	PG_RETURN_DATUM(end_call(wh_webhook_response(&wh)));
+}
+
+/*
+ * webhooks_fetch_webhooks implements fetchWebhooks: one page of the
+ * tenant's webhooks in locator order, with optional filters that combine
+ * with AND.
+ */
+Datum
+webhooks_fetch_webhooks(PG_FUNCTION_ARGS)
+{
+	WhListFilter f;
+	List	   *page;
+	bool		completed;
+
+	memset(&f, 0, sizeof(f));
+	f.tenant = *begin_call(fcinfo);
+
+	f.offset = PG_ARGISNULL(1) ? 0 : PG_GETARG_INT32(1);
+	if (f.offset < 0)
+		jb_invalid("offset", "must not be negative", NULL);
+	f.count = PG_ARGISNULL(2) ? LIST_DEFAULT_COUNT : PG_GETARG_INT32(2);
+	if (f.count < 1 || f.count > LIST_MAX_COUNT)
+		jb_invalid("count", psprintf("must be from 1 to %d", LIST_MAX_COUNT),
+				   NULL);
+	if (!PG_ARGISNULL(3))
+		f.name = text_to_cstring(PG_GETARG_TEXT_PP(3));
+	if ((f.has_enabled = !PG_ARGISNULL(4)))
+		f.enabled = PG_GETARG_BOOL(4);
+	if ((f.has_suspended = !PG_ARGISNULL(5)))
+		f.suspended = PG_GETARG_BOOL(5);
+	if ((f.has_active = !PG_ARGISNULL(6)))
+		f.active = PG_GETARG_BOOL(6);
+	if (!PG_ARGISNULL(7))
+	{
+		ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(7);
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n;
+		List	   *types = NIL;
+
+		deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT,
+						  &elems, &nulls, &n);
+		for (int i = 0; i < n; i++)
+		{
+			if (nulls[i])
+				jb_invalid(psprintf("eventTypes[%d]", i), "must not be null",
+						   NULL);
+			types = lappend(types, TextDatumGetCString(elems[i]));
+		}
+		/* an empty filter list filters nothing */
+		if (types != NIL)
+		{
+			f.has_event_types = true;
+			f.event_types = wh_event_type_filter(types, "eventTypes");
+		}
+	}
+	/* "extended" (argument 8) is accepted; the envelope is always returned */
+
+	page = wh_store_list(&f, &completed);
+	PG_RETURN_DATUM(end_call(wh_webhook_list_response(page, completed)));
+}
+
+/*
+ * webhooks_update_webhook implements updateWebhook: the stored webhook,
+ * locked, with the request applied, removals first.
+ */
+Datum
+webhooks_update_webhook(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t  *tenant;
+	pg_ulid    *locator;
+	WhWebhook	wh;
+
+	arg_not_null(fcinfo, 2, "request");
+	tenant = begin_call(fcinfo);
+	locator = get_locator(fcinfo, 1);
+	if (!wh_store_load(tenant, locator, true, &wh))
+		not_found(locator);
+	wh_parse_update_request(PG_GETARG_JSONB_P(2), &wh);
+	wh_store_update(&wh);
+	PG_RETURN_DATUM(end_call(wh_webhook_response(&wh)));
+}
+
+/*
+ * webhooks_unsuspend_webhook implements unsuspendWebhook.  It clears the
+ * suspension only; nothing diverted is resent.
+ */
+Datum
+webhooks_unsuspend_webhook(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t  *tenant = begin_call(fcinfo);
+	pg_ulid    *locator = get_locator(fcinfo, 1);
+
+	if (!wh_store_unsuspend(tenant, locator))
+		not_found(locator);
+	end_call(NULL);
+	PG_RETURN_VOID();
+}
+
+/*
+ * webhooks_delete_webhook implements deleteWebhook.
+ */
+Datum
+webhooks_delete_webhook(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t  *tenant = begin_call(fcinfo);
+	pg_ulid    *locator = get_locator(fcinfo, 1);
+
+	if (!wh_store_delete(tenant, locator))
+		not_found(locator);
+	end_call(NULL);
+	PG_RETURN_VOID();
+}

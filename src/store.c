@@ -1,0 +1,615 @@
+/*-------------------------------------------------------------------------
+ *
+ * store.c
+ *	  Reading and writing webhooks in webhooks._webhook through SPI.
+ *
+ * Statements are prepared once per backend and kept.  Parameters use only
+ * built-in types (a ulid travels as uuid, which it converts to without
+ * change), so that the kept plans stay valid across DROP and CREATE
+ * EXTENSION in one session.
+ *
+ * IDENTIFICATION
+ *	  src/store.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pg_prelude.h"
+
+#include "jsonb_util.h"
+#include "store.h"
+#include "webhooks.h"
+
+/* The columns of a webhook, in the order of WhColumn. */
+#define CONFIG_COLUMNS \
+	"name, enabled, event_types, " \
+	"url, headers, secure_ssl, hmac_enabled, secret, tag, " \
+	"triggers, divert, suspend, retry_type, retry_interval, retry_attempts, " \
+	"alert_url, alert_headers, alert_secure_ssl, alert_hmac_enabled, " \
+	"alert_secret, alert_tag, use_automation_plugin"
+#define SELECT_COLUMNS \
+	"tenant_locator, locator::pg_catalog.uuid, " CONFIG_COLUMNS \
+	", suspended, suspended_at"
+
+/* attribute numbers in SELECT_COLUMNS */
+typedef enum WhColumn
+{
+	COL_TENANT = 1,
+	COL_LOCATOR,
+	COL_NAME,					/* first of CONFIG_COLUMNS */
+	COL_ENABLED,
+	COL_EVENT_TYPES,
+	COL_ENDPOINT,				/* url, headers, secure_ssl, hmac_enabled,
+								 * secret, tag */
+	COL_TRIGGERS = COL_ENDPOINT + 6,
+	COL_DIVERT,
+	COL_SUSPEND,
+	COL_RETRY_TYPE,
+	COL_RETRY_INTERVAL,
+	COL_RETRY_ATTEMPTS,
+	COL_ALERT,					/* the same six as COL_ENDPOINT */
+	COL_USE_AUTOMATION_PLUGIN = COL_ALERT + 6,
+	COL_SUSPENDED,
+	COL_SUSPENDED_AT
+} WhColumn;
+
+#define N_CONFIG_COLUMNS	(COL_USE_AUTOMATION_PLUGIN - COL_NAME + 1)
+#define ENDPOINT_COLUMNS	6
+
+/* parameter types of the config columns, in order */
+static const Oid config_types[N_CONFIG_COLUMNS] = {
+	TEXTOID, BOOLOID, TEXTARRAYOID,
+	TEXTOID, JSONBOID, BOOLOID, BOOLOID, TEXTOID, TEXTOID,
+	TEXTARRAYOID, BOOLOID, BOOLOID, TEXTOID, INT8OID, INT4OID,
+	TEXTOID, JSONBOID, BOOLOID, BOOLOID, TEXTOID, TEXTOID,
+	BOOLOID
+};
+
+/*
+ * prepare_kept prepares and keeps a statement.
+ */
+static SPIPlanPtr
+prepare_kept(const char *sql, int nargs, Oid *argtypes)
+{
+	SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
+
+	if (plan == NULL)
+		elog(ERROR, "could not prepare \"%s\": %s", sql,
+			 SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "could not keep plan of \"%s\"", sql);
+	return plan;
+}
+
+static Datum
+uuid_datum(const void *bytes)
+{
+	pg_uuid_t  *u = palloc(sizeof(pg_uuid_t));
+
+	memcpy(u->data, bytes, UUID_LEN);
+	return UUIDPGetDatum(u);
+}
+
+/* ---- conversion between the C structure and column values ---- */
+
+static List *
+list_from_text_array(Datum d)
+{
+	ArrayType  *arr = DatumGetArrayTypeP(d);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	List	   *result = NIL;
+
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, &nulls, &n);
+	for (int i = 0; i < n; i++)
+		result = lappend(result, TextDatumGetCString(elems[i]));
+	return result;
+}
+
+/*
+ * headers_to_jsonb stores a header list as {"name": ["value", ...]}.
+ */
+static Datum
+headers_to_jsonb(List *headers)
+{
+	JsonbParseState *st = NULL;
+	JsonbValue *res;
+	ListCell   *lc;
+
+	pushJsonbValue(&st, WJB_BEGIN_OBJECT, NULL);
+	foreach(lc, headers)
+	{
+		WhHeader   *h = lfirst(lc);
+
+		jb_put_string_array(&st, h->name, h->values);
+	}
+	res = pushJsonbValue(&st, WJB_END_OBJECT, NULL);
+	return JsonbPGetDatum(JsonbValueToJsonb(res));
+}
+
+static List *
+headers_from_jsonb(Datum d)
+{
+	Jsonb	   *jb = DatumGetJsonbP(d);
+	JsonbIterator *it = JsonbIteratorInit(&jb->root);
+	JsonbValue	v;
+	JsonbIteratorToken r;
+	List	   *headers = NIL;
+	char	   *name = NULL;
+
+	while ((r = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		if (r == WJB_KEY)
+			name = pnstrdup(v.val.string.val, v.val.string.len);
+		else if (r == WJB_VALUE && v.type == jbvBinary)
+		{
+			WhHeader   *h = palloc(sizeof(WhHeader));
+
+			h->name = name;
+			h->values = jb_container_string_array(v.val.binary.data, name);
+			headers = lappend(headers, h);
+		}
+	}
+	return headers;
+}
+
+static void
+set_text(Datum *values, char *nulls, int i, const char *s)
+{
+	if (s == NULL)
+		nulls[i] = 'n';
+	else
+		values[i] = CStringGetTextDatum(s);
+}
+
+/*
+ * endpoint_params fills the six endpoint parameters from i on; an absent
+ * endpoint gives six nulls.
+ */
+static void
+endpoint_params(const WhEndpoint *ep, Datum *values, char *nulls, int i)
+{
+	if (ep == NULL)
+	{
+		for (int k = 0; k < ENDPOINT_COLUMNS; k++)
+			nulls[i + k] = 'n';
+		return;
+	}
+	set_text(values, nulls, i, ep->url);
+	values[i + 1] = headers_to_jsonb(ep->headers);
+	values[i + 2] = BoolGetDatum(ep->secure_ssl);
+	values[i + 3] = BoolGetDatum(ep->hmac_enabled);
+	set_text(values, nulls, i + 4, ep->secret);
+	set_text(values, nulls, i + 5, ep->tag);
+}
+
+/*
+ * config_params fills the config-column parameters from i on.
+ */
+static void
+config_params(const WhWebhook *wh, Datum *values, char *nulls, int i)
+{
+	int			o = i - COL_NAME;	/* offset from column number to index */
+
+	memset(nulls + i, ' ', N_CONFIG_COLUMNS);
+	set_text(values, nulls, o + COL_NAME, wh->name);
+	values[o + COL_ENABLED] = BoolGetDatum(wh->enabled);
+	values[o + COL_EVENT_TYPES] = wh_text_array(wh->event_types);
+	endpoint_params(&wh->endpoint, values, nulls, o + COL_ENDPOINT);
+	values[o + COL_TRIGGERS] = wh_text_array(wh->triggers);
+	values[o + COL_DIVERT] = BoolGetDatum(wh->divert);
+	values[o + COL_SUSPEND] = BoolGetDatum(wh->suspend);
+	if (wh->retry.type == WH_RETRY_NONE)
+	{
+		nulls[o + COL_RETRY_TYPE] = 'n';
+		nulls[o + COL_RETRY_INTERVAL] = 'n';
+		nulls[o + COL_RETRY_ATTEMPTS] = 'n';
+	}
+	else
+	{
+		set_text(values, nulls, o + COL_RETRY_TYPE,
+				 wh_retry_type_name(wh->retry.type));
+		values[o + COL_RETRY_INTERVAL] = Int64GetDatum(wh->retry.interval);
+		values[o + COL_RETRY_ATTEMPTS] = Int32GetDatum(wh->retry.attempts);
+	}
+	endpoint_params(wh->alert, values, nulls, o + COL_ALERT);
+	values[o + COL_USE_AUTOMATION_PLUGIN] =
+		BoolGetDatum(wh->use_automation_plugin);
+}
+
+static char *
+get_text(HeapTuple tup, TupleDesc desc, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tup, desc, col, &isnull);
+
+	return isnull ? NULL : TextDatumGetCString(d);
+}
+
+static Datum
+get_datum(HeapTuple tup, TupleDesc desc, int col, bool *isnull)
+{
+	return SPI_getbinval(tup, desc, col, isnull);
+}
+
+static bool
+get_bool(HeapTuple tup, TupleDesc desc, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tup, desc, col, &isnull);
+
+	return !isnull && DatumGetBool(d);
+}
+
+static void
+endpoint_from_row(HeapTuple tup, TupleDesc desc, int col, WhEndpoint *ep)
+{
+	bool		isnull;
+
+	ep->url = get_text(tup, desc, col);
+	ep->headers = headers_from_jsonb(get_datum(tup, desc, col + 1, &isnull));
+	ep->secure_ssl = get_bool(tup, desc, col + 2);
+	ep->hmac_enabled = get_bool(tup, desc, col + 3);
+	ep->secret = get_text(tup, desc, col + 4);
+	ep->tag = get_text(tup, desc, col + 5);
+}
+
+/*
+ * webhook_from_row reads one row of SELECT_COLUMNS.
+ */
+static void
+webhook_from_row(HeapTuple tup, TupleDesc desc, WhWebhook *wh)
+{
+	bool		isnull;
+	Datum		d;
+	char	   *retry_type;
+
+	memset(wh, 0, sizeof(*wh));
+	d = get_datum(tup, desc, COL_TENANT, &isnull);
+	memcpy(wh->tenant.data, DatumGetUUIDP(d)->data, UUID_LEN);
+	d = get_datum(tup, desc, COL_LOCATOR, &isnull);
+	memcpy(wh->locator.data, DatumGetUUIDP(d)->data, UUID_LEN);
+	wh->has_locator = true;
+	wh->name = get_text(tup, desc, COL_NAME);
+	wh->enabled = get_bool(tup, desc, COL_ENABLED);
+	wh->event_types = list_from_text_array(get_datum(tup, desc,
+													 COL_EVENT_TYPES, &isnull));
+	endpoint_from_row(tup, desc, COL_ENDPOINT, &wh->endpoint);
+	wh->triggers = list_from_text_array(get_datum(tup, desc, COL_TRIGGERS,
+												  &isnull));
+	wh->divert = get_bool(tup, desc, COL_DIVERT);
+	wh->suspend = get_bool(tup, desc, COL_SUSPEND);
+
+	retry_type = get_text(tup, desc, COL_RETRY_TYPE);
+	if (retry_type != NULL)
+	{
+		wh->retry.type = strcmp(retry_type, "exponential") == 0 ?
+			WH_RETRY_EXPONENTIAL : WH_RETRY_LINEAR;
+		wh->retry.interval =
+			DatumGetInt64(get_datum(tup, desc, COL_RETRY_INTERVAL, &isnull));
+		wh->retry.attempts =
+			DatumGetInt32(get_datum(tup, desc, COL_RETRY_ATTEMPTS, &isnull));
+	}
+
+	if (get_text(tup, desc, COL_ALERT) != NULL)
+	{
+		wh->alert = palloc0(sizeof(WhEndpoint));
+		endpoint_from_row(tup, desc, COL_ALERT, wh->alert);
+	}
+	wh->use_automation_plugin = get_bool(tup, desc, COL_USE_AUTOMATION_PLUGIN);
+	wh->suspended = get_bool(tup, desc, COL_SUSPENDED);
+	d = get_datum(tup, desc, COL_SUSPENDED_AT, &isnull);
+	wh->suspended_at = isnull ? 0 : DatumGetTimestampTz(d);
+}
+
+/* ---- statements ---- */
+
+/*
+ * wh_store_load reads one webhook of a tenant, locking it when for_update;
+ * false when there is none.
+ */
+bool
+wh_store_load(const pg_uuid_t *tenant, const pg_ulid *locator,
+			  bool for_update, WhWebhook *wh)
+{
+	static SPIPlanPtr plans[2];
+	Datum		args[2];
+	int			rc;
+
+	if (plans[for_update] == NULL)
+	{
+		Oid			argtypes[2] = {UUIDOID, UUIDOID};
+
+		plans[for_update] = prepare_kept(
+										 for_update ?
+										 "SELECT " SELECT_COLUMNS " FROM " WEBHOOK_TABLE
+										 " WHERE tenant_locator = $1 AND locator " ULID_EQ " $2::webhooks.ulid"
+										 " FOR NO KEY UPDATE" :
+										 "SELECT " SELECT_COLUMNS " FROM " WEBHOOK_TABLE
+										 " WHERE tenant_locator = $1 AND locator " ULID_EQ " $2::webhooks.ulid",
+										 2, argtypes);
+	}
+	args[0] = uuid_datum(tenant->data);
+	args[1] = uuid_datum(locator->data);
+	rc = SPI_execute_plan(plans[for_update], args, NULL, !for_update, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not read webhook: %s", SPI_result_code_string(rc));
+	if (SPI_processed == 0)
+		return false;
+	webhook_from_row(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, wh);
+	return true;
+}
+
+/*
+ * check_name_free raises 23505 when another webhook of the tenant has the
+ * name.  The unique index stays the last word under concurrency; this only
+ * gives the common case a clear message.
+ */
+static void
+check_name_free(const WhWebhook *wh)
+{
+	static SPIPlanPtr plan = NULL;
+	Datum		args[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	int			rc;
+
+	if (plan == NULL)
+	{
+		Oid			argtypes[3] = {UUIDOID, TEXTOID, UUIDOID};
+
+		plan = prepare_kept("SELECT 1 FROM " WEBHOOK_TABLE
+							" WHERE tenant_locator = $1 AND name = $2"
+							" AND ($3 IS NULL OR locator " ULID_NE " $3::webhooks.ulid)",
+							3, argtypes);
+	}
+	args[0] = uuid_datum(wh->tenant.data);
+	args[1] = CStringGetTextDatum(wh->name);
+	if (wh->has_locator)
+		args[2] = uuid_datum(wh->locator.data);
+	else
+		nulls[2] = 'n';
+	rc = SPI_execute_plan(plan, args, nulls, true, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not check webhook name: %s",
+			 SPI_result_code_string(rc));
+	if (SPI_processed > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNIQUE_VIOLATION),
+				 errmsg("a webhook named \"%s\" already exists in this tenant",
+						wh->name),
+				 errhint("Webhook names are unique per tenant."),
+				 errhidestmt(true)));
+}
+
+/*
+ * wh_store_insert stores a new webhook and sets its locator.
+ */
+void
+wh_store_insert(WhWebhook *wh)
+{
+	static SPIPlanPtr plan = NULL;
+	Datum		values[1 + N_CONFIG_COLUMNS];
+	char		nulls[1 + N_CONFIG_COLUMNS];
+	bool		isnull;
+	int			rc;
+
+	check_name_free(wh);
+	if (plan == NULL)
+	{
+		Oid			argtypes[1 + N_CONFIG_COLUMNS];
+		StringInfoData sql;
+
+		argtypes[0] = UUIDOID;
+		memcpy(argtypes + 1, config_types, sizeof(config_types));
+		initStringInfo(&sql);
+		appendStringInfoString(&sql, "INSERT INTO " WEBHOOK_TABLE
+							   " (tenant_locator, " CONFIG_COLUMNS ") VALUES ($1");
+		for (int i = 2; i <= 1 + N_CONFIG_COLUMNS; i++)
+			appendStringInfo(&sql, ", $%d", i);
+		appendStringInfoString(&sql, ") RETURNING locator::pg_catalog.uuid");
+		plan = prepare_kept(sql.data, 1 + N_CONFIG_COLUMNS, argtypes);
+	}
+
+	nulls[0] = ' ';
+	values[0] = uuid_datum(wh->tenant.data);
+	config_params(wh, values, nulls, 1);
+	rc = SPI_execute_plan(plan, values, nulls, false, 1);
+	if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+		elog(ERROR, "could not insert webhook: %s",
+			 SPI_result_code_string(rc));
+	memcpy(wh->locator.data,
+		   DatumGetUUIDP(SPI_getbinval(SPI_tuptable->vals[0],
+									   SPI_tuptable->tupdesc, 1,
+									   &isnull))->data,
+		   UUID_LEN);
+	wh->has_locator = true;
+}
+
+/*
+ * wh_store_update writes a changed configuration back.
+ */
+void
+wh_store_update(const WhWebhook *wh)
+{
+	static SPIPlanPtr plan = NULL;
+	Datum		values[2 + N_CONFIG_COLUMNS];
+	char		nulls[2 + N_CONFIG_COLUMNS];
+	int			rc;
+
+	check_name_free(wh);
+	if (plan == NULL)
+	{
+		Oid			argtypes[2 + N_CONFIG_COLUMNS];
+		StringInfoData sql;
+
+		argtypes[0] = UUIDOID;
+		argtypes[1] = UUIDOID;
+		memcpy(argtypes + 2, config_types, sizeof(config_types));
+		initStringInfo(&sql);
+		appendStringInfoString(&sql, "UPDATE " WEBHOOK_TABLE
+							   " SET (" CONFIG_COLUMNS ", updated_at) = ($3");
+		for (int i = 4; i <= 2 + N_CONFIG_COLUMNS; i++)
+			appendStringInfo(&sql, ", $%d", i);
+		appendStringInfoString(&sql, ", pg_catalog.now())"
+							   " WHERE tenant_locator = $1"
+							   " AND locator " ULID_EQ " $2::webhooks.ulid");
+		plan = prepare_kept(sql.data, 2 + N_CONFIG_COLUMNS, argtypes);
+	}
+
+	nulls[0] = nulls[1] = ' ';
+	values[0] = uuid_datum(wh->tenant.data);
+	values[1] = uuid_datum(wh->locator.data);
+	config_params(wh, values, nulls, 2);
+	rc = SPI_execute_plan(plan, values, nulls, false, 1);
+	if (rc != SPI_OK_UPDATE || SPI_processed != 1)
+		elog(ERROR, "could not update webhook: %s",
+			 SPI_result_code_string(rc));
+}
+
+/*
+ * run_by_key runs a kept statement whose parameters are the tenant and a
+ * locator; returns whether it touched a row.
+ */
+static bool
+run_by_key(SPIPlanPtr *plan, const char *sql, int expected,
+		   const pg_uuid_t *tenant, const pg_ulid *locator)
+{
+	Datum		args[2];
+	int			rc;
+
+	if (*plan == NULL)
+	{
+		Oid			argtypes[2] = {UUIDOID, UUIDOID};
+
+		*plan = prepare_kept(sql, 2, argtypes);
+	}
+	args[0] = uuid_datum(tenant->data);
+	args[1] = uuid_datum(locator->data);
+	rc = SPI_execute_plan(*plan, args, NULL, false, 0);
+	if (rc != expected)
+		elog(ERROR, "could not run \"%s\": %s", sql,
+			 SPI_result_code_string(rc));
+	return SPI_processed > 0;
+}
+
+/*
+ * wh_store_delete deletes a webhook; false when there is none.
+ */
+bool
+wh_store_delete(const pg_uuid_t *tenant, const pg_ulid *locator)
+{
+	static SPIPlanPtr plan = NULL;
+
+	return run_by_key(&plan,
+					  "DELETE FROM " WEBHOOK_TABLE
+					  " WHERE tenant_locator = $1 AND locator " ULID_EQ " $2::webhooks.ulid",
+					  SPI_OK_DELETE, tenant, locator);
+}
+
+/*
+ * wh_store_unsuspend clears a webhook's suspension; false when there is no
+ * such webhook.
+ */
+bool
+wh_store_unsuspend(const pg_uuid_t *tenant, const pg_ulid *locator)
+{
+	static SPIPlanPtr plan = NULL;
+
+	return run_by_key(&plan,
+					  "UPDATE " WEBHOOK_TABLE
+					  " SET suspended = false, suspended_at = NULL,"
+					  " updated_at = pg_catalog.now()"
+					  " WHERE tenant_locator = $1 AND locator " ULID_EQ " $2::webhooks.ulid",
+					  SPI_OK_UPDATE, tenant, locator);
+}
+
+/*
+ * wh_store_list returns one page of a tenant's webhooks in locator order,
+ * filtered, and tells whether nothing lies beyond it.  Only the filters in
+ * use appear in the statement, so that each combination gets a plan that
+ * can use the matching index; the plans are kept per combination.
+ */
+List *
+wh_store_list(const WhListFilter *f, bool *completed)
+{
+	static SPIPlanPtr plans[32];
+	int			key = (f->name ? 1 : 0) | (f->has_enabled ? 2 : 0) |
+		(f->has_suspended ? 4 : 0) | (f->has_active ? 8 : 0) |
+		(f->has_event_types ? 16 : 0);
+	Datum		args[9];
+	int			nargs = 0;
+	List	   *result = NIL;
+	int			rc;
+
+	if (plans[key] == NULL)
+	{
+		StringInfoData sql;
+		Oid			argtypes[9];
+		int			n = 0;
+
+		initStringInfo(&sql);
+		appendStringInfoString(&sql, "SELECT " SELECT_COLUMNS " FROM "
+							   WEBHOOK_TABLE " WHERE tenant_locator = $1");
+		argtypes[n++] = UUIDOID;
+		if (key & 1)
+		{
+			argtypes[n++] = TEXTOID;
+			appendStringInfo(&sql, " AND name = $%d", n);
+		}
+		if (key & 2)
+		{
+			argtypes[n++] = BOOLOID;
+			appendStringInfo(&sql, " AND enabled = $%d", n);
+		}
+		if (key & 4)
+		{
+			argtypes[n++] = BOOLOID;
+			appendStringInfo(&sql, " AND suspended = $%d", n);
+		}
+		if (key & 8)
+		{
+			argtypes[n++] = BOOLOID;
+			appendStringInfo(&sql, " AND (enabled AND NOT suspended) = $%d", n);
+		}
+		if (key & 16)
+		{
+			argtypes[n++] = TEXTARRAYOID;
+			appendStringInfo(&sql, " AND event_types OPERATOR(pg_catalog.&&) $%d", n);
+		}
+		argtypes[n++] = INT4OID;
+		appendStringInfo(&sql, " ORDER BY locator OFFSET $%d", n);
+		argtypes[n++] = INT4OID;
+		appendStringInfo(&sql, " LIMIT $%d", n);
+		plans[key] = prepare_kept(sql.data, n, argtypes);
+	}
+
+	args[nargs++] = uuid_datum(f->tenant.data);
+	if (f->name)
+		args[nargs++] = CStringGetTextDatum(f->name);
+	if (f->has_enabled)
+		args[nargs++] = BoolGetDatum(f->enabled);
+	if (f->has_suspended)
+		args[nargs++] = BoolGetDatum(f->suspended);
+	if (f->has_active)
+		args[nargs++] = BoolGetDatum(f->active);
+	if (f->has_event_types)
+		args[nargs++] = f->event_types;
+	args[nargs++] = Int32GetDatum(f->offset);
+	/* one row more than the page tells whether the list is complete */
+	args[nargs++] = Int32GetDatum(f->count + 1);
+
+	rc = SPI_execute_plan(plans[key], args, NULL, true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not list webhooks: %s", SPI_result_code_string(rc));
+
+	*completed = SPI_processed <= (uint64) f->count;
+	for (uint64 i = 0; i < SPI_processed && i < (uint64) f->count; i++)
+	{
+		WhWebhook  *wh = palloc(sizeof(WhWebhook));
+
+		webhook_from_row(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, wh);
+		result = lappend(result, wh);
+	}
+	return result;
+}

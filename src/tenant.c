@@ -1,0 +1,119 @@
+/*-------------------------------------------------------------------------
+ *
+ * tenant.c
+ *	  Binding API calls to the tenant named in the caller's JWT claims
+ *	  (DESIGN.md §5 and D12a).
+ *
+ * PostgREST sets request.jwt.claims for each request with set_config(...,
+ * true).  When that setting is unset or empty (psql, applications) there is
+ * no binding.  When it is set, it must be a JSON object whose claim named by
+ * webhooks.tenant_claim is a uuid equal to the tenant of the call; anything
+ * else fails with 42501, so that a misconfigured token fails closed.
+ *
+ * IDENTIFICATION
+ *	  src/tenant.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pg_prelude.h"
+
+#include "common/jsonapi.h"
+#include "mb/pg_wchar.h"
+
+#include "tenant.h"
+#include "webhooks.h"
+
+#define JWT_CLAIMS_SETTING	"request.jwt.claims"
+
+static int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * wh_parse_uuid parses the canonical 8-4-4-4-12 text of a uuid, in either
+ * case, without raising errors.
+ */
+bool
+wh_parse_uuid(const char *text, pg_uuid_t *out)
+{
+	int			j = 0;
+
+	if (strlen(text) != 36)
+		return false;
+	for (int i = 0; i < 36; i++)
+	{
+		if (i == 8 || i == 13 || i == 18 || i == 23)
+		{
+			if (text[i] != '-')
+				return false;
+			continue;
+		}
+		{
+			int			hi = hex_value(text[i]);
+			int			lo = hex_value(text[i + 1]);
+
+			if (hi < 0 || lo < 0)
+				return false;
+			out->data[j++] = (unsigned char) (hi << 4 | lo);
+			i++;
+		}
+	}
+	return true;
+}
+
+static void
+deny(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied for this tenant"),
+			 errdetail("%s", detail)));
+}
+
+/*
+ * wh_check_tenant raises 42501 unless the call is for the tenant the JWT
+ * claims name, when there are claims.
+ */
+void
+wh_check_tenant(const pg_uuid_t *tenant)
+{
+	const char *claims = GetConfigOption(JWT_CLAIMS_SETTING, true, false);
+	JsonLexContext *lex;
+	Jsonb	   *jb;
+	JsonbValue	v;
+	char	   *claim;
+	pg_uuid_t	bound;
+
+	if (claims == NULL || claims[0] == '\0')
+		return;
+
+	/* validate without raising a syntax error: fail closed instead */
+	lex = makeJsonLexContextCstringLen((char *) claims, strlen(claims),
+									   GetDatabaseEncoding(), false);
+	if (pg_parse_json(lex, &nullSemAction) != JSON_SUCCESS)
+		deny("The request's JWT claims are not valid JSON.");
+
+	jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(claims)));
+	if (!JB_ROOT_IS_OBJECT(jb) ||
+		getKeyJsonValueFromContainer(&jb->root, webhooks_tenant_claim,
+									 strlen(webhooks_tenant_claim), &v) == NULL ||
+		v.type != jbvString)
+		deny(psprintf("The request's JWT claims carry no \"%s\" claim.",
+					  webhooks_tenant_claim));
+
+	claim = pnstrdup(v.val.string.val, v.val.string.len);
+	if (!wh_parse_uuid(claim, &bound))
+		deny(psprintf("The request's JWT claim \"%s\" is not a uuid.",
+					  webhooks_tenant_claim));
+	if (memcmp(bound.data, tenant->data, UUID_LEN) != 0)
+		deny(psprintf("The request's JWT claim \"%s\" names another tenant.",
+					  webhooks_tenant_claim));
+}

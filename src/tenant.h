@@ -1,0 +1,17 @@
+/*-------------------------------------------------------------------------
+ *
+ * tenant.h
+ *	  Binding API calls to the tenant named in the caller's JWT claims.
+ *
+ * IDENTIFICATION
+ *	  src/tenant.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef WEBHOOKS_TENANT_H
+#define WEBHOOKS_TENANT_H
+
+extern void wh_check_tenant(const pg_uuid_t *tenant);
+extern bool wh_parse_uuid(const char *text, pg_uuid_t *out);
+
+#endif							/* WEBHOOKS_TENANT_H */

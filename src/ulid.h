@@ -1,0 +1,31 @@
+/*-------------------------------------------------------------------------
+ *
+ * ulid.h
+ *	  The webhooks.ulid SQL type.
+ *
+ * IDENTIFICATION
+ *	  src/ulid.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef WEBHOOKS_ULID_H
+#define WEBHOOKS_ULID_H
+
+#include "ulid_codec.h"
+
+typedef struct pg_ulid
+{
+	uint8		data[ULID_BYTES];
+} pg_ulid;
+
+#define DatumGetUlidP(X)		((pg_ulid *) DatumGetPointer(X))
+#define UlidPGetDatum(X)		PointerGetDatum(X)
+#define PG_GETARG_ULID_P(n)		DatumGetUlidP(PG_GETARG_DATUM(n))
+#define PG_RETURN_ULID_P(x)		return UlidPGetDatum(x)
+
+extern void ulid_generate(pg_ulid *out);
+extern pg_ulid *ulid_parse(const char *text);
+extern char *ulid_to_cstring(const pg_ulid *u);
+extern Oid	ulid_type_oid(void);
+
+#endif							/* WEBHOOKS_ULID_H */

@@ -1,0 +1,38 @@
+/*-------------------------------------------------------------------------
+ *
+ * webhooks.h
+ *	  Declarations shared across the webhooks extension: names of SQL
+ *	  objects, error codes, and the settings (GUCs) defined in webhooks.c.
+ *
+ * IDENTIFICATION
+ *	  src/webhooks.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef WEBHOOKS_H
+#define WEBHOOKS_H
+
+/* SQL objects, written once */
+#define WEBHOOKS_SCHEMA			"webhooks"
+#define WEBHOOK_TABLE			"webhooks._webhook"
+#define EVENT_TYPE_TABLE		"webhooks.event_type"
+
+/* ulid operators, spelled out: API functions run with search_path = pg_catalog */
+#define ULID_EQ					"OPERATOR(webhooks.=)"
+#define ULID_NE					"OPERATOR(webhooks.<>)"
+
+/* User-Agent of every request the extension sends */
+#define WEBHOOKS_USER_AGENT		"pg-webhooks/" EXTVERSION
+
+/* "not found": PostgREST answers HTTP 404 for SQLSTATE PT404 */
+#define ERRCODE_WEBHOOKS_NOT_FOUND	MAKE_SQLSTATE('P','T','4','0','4')
+
+/* settings; see webhooks.c */
+extern char *webhooks_tenant_claim;
+extern int	webhooks_max_name_length;
+extern int	webhooks_max_url_length;
+extern int	webhooks_max_headers;
+extern int	webhooks_max_header_value_bytes;
+extern int	webhooks_max_event_types;
+
+#endif							/* WEBHOOKS_H */

@@ -1,0 +1,52 @@
+# setup.sh: install what the extension and its tests need, build it and
+# install it.  Sourced by test/all, test/demo and the benchmarks; run as root.
+#
+# Everything comes from Debian's packages (and, for the test receiver, the
+# npm registry); nothing else is downloaded.
+
+WEBHOOKS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+DEB_PACKAGES=(
+	build-essential
+	postgresql-15
+	postgresql-server-dev-15
+	postgresql-15-pgtap
+	libtap-parser-sourcehandler-pgtap-perl
+	libipc-run-perl
+	libcurl4-openssl-dev
+	libssl-dev
+	openssl
+	nginx-light
+	curl
+)
+
+webhooks_install_packages() {
+	local missing=()
+	local p
+	for p in "${DEB_PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	if ((${#missing[@]})); then
+		echo "== installing Debian packages: ${missing[*]}"
+		apt-get update -qq
+		# the packaged nginx must not start its own server: tests run their own
+		DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 \
+			apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	fi
+}
+
+webhooks_build_install() {
+	echo "== building and installing the extension"
+	make -C "$WEBHOOKS_ROOT" -s -j2 >/dev/null
+	make -C "$WEBHOOKS_ROOT" -s install >/dev/null
+}
+
+webhooks_setup() {
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "run as root (it installs packages and the extension)" >&2
+		exit 1
+	fi
+	webhooks_install_packages
+	webhooks_build_install
+}
