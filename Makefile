@@ -16,7 +16,17 @@ OBJS = \
 	src/store.o \
 	src/tenant.o \
 	src/event_types.o \
-	src/api.o
+	src/api.o \
+	src/call.o \
+	src/events.o \
+	src/monitor.o \
+	src/sign.o \
+	src/netblock.o \
+	src/policy.o \
+	src/shmem.o \
+	src/http.o \
+	src/delivery.o \
+	src/worker.o
 
 DATA = $(wildcard sql/$(EXTENSION)--*.sql)
 
@@ -34,7 +44,7 @@ REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 PG_CFLAGS = -std=gnu99 -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wno-missing-field-initializers -Wno-sign-compare
 PG_CPPFLAGS = -I$(srcdir)/src -DEXTVERSION=\"$(EXTVERSION)\"
-SHLIB_LINK = -lcurl
+SHLIB_LINK = -lcurl -lcrypto
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)

@@ -501,3 +501,397 @@ GRANT EXECUTE ON FUNCTION
 	webhooks.unsuspend_webhook(uuid, webhooks.ulid),
 	webhooks.delete_webhook(uuid, webhooks.ulid)
 	TO webhooks_writer;
+
+/* ---------------------------------------------------------------------
+ * Events and their delivery.
+ * --------------------------------------------------------------------- */
+
+CREATE TABLE webhooks._event (
+	tenant_locator uuid NOT NULL,
+	locator		webhooks.ulid NOT NULL,
+	type		text NOT NULL,
+	request_id	webhooks.ulid NOT NULL,
+	user_locator uuid,
+	-- the EventResponse document, exactly the body every delivery sends
+	payload		text NOT NULL,
+	published_at timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (tenant_locator, locator)
+);
+COMMENT ON TABLE webhooks._event IS
+	'Published events; payload is the EventResponse JSON each delivery sends';
+CREATE INDEX _event_request_idx ON webhooks._event (tenant_locator, request_id);
+CREATE INDEX _event_type_idx ON webhooks._event (tenant_locator, type, locator);
+CREATE INDEX _event_time_idx ON webhooks._event USING brin (published_at);
+
+CREATE TABLE webhooks._delivery (
+	tenant_locator uuid NOT NULL,
+	webhook_locator webhooks.ulid NOT NULL,
+	event_locator webhooks.ulid NOT NULL,
+	attempts	integer NOT NULL DEFAULT 0,
+	-- when it may next be claimed: a retry's time, or the end of a lease
+	due_at		timestamptz NOT NULL DEFAULT now(),
+	-- set while the worker has it in flight
+	leased_until timestamptz,
+	-- a resend of a diverted event: success removes the diverted record
+	resend		boolean NOT NULL DEFAULT false,
+	PRIMARY KEY (tenant_locator, webhook_locator, event_locator)
+);
+COMMENT ON TABLE webhooks._delivery IS
+	'Delivery queue: one row per event and subscribed webhook until its outcome is final';
+CREATE INDEX _delivery_due_idx ON webhooks._delivery (due_at);
+
+CREATE SEQUENCE webhooks._attempt_id_seq CACHE 1000;
+CREATE TABLE webhooks._attempt (
+	tenant_locator uuid NOT NULL,
+	webhook_locator webhooks.ulid NOT NULL,
+	id			bigint NOT NULL DEFAULT nextval('webhooks._attempt_id_seq'),
+	event_locator webhooks.ulid NOT NULL,
+	attempt		integer NOT NULL,
+	attempted_at timestamptz NOT NULL,
+	duration_ms double precision,
+	status		integer,
+	error		text,
+	-- delivered, retrying, failed, dropped or diverted
+	outcome		text NOT NULL,
+	"trigger"	text,
+	response	text,
+	PRIMARY KEY (tenant_locator, webhook_locator, id)
+);
+COMMENT ON TABLE webhooks._attempt IS
+	'Every delivery attempt with its outcome, kept for webhooks.attempt_retention';
+CREATE INDEX _attempt_time_idx ON webhooks._attempt USING brin (attempted_at);
+
+CREATE TABLE webhooks._webhook_stats (
+	tenant_locator uuid NOT NULL,
+	webhook_locator webhooks.ulid NOT NULL,
+	delivered	bigint NOT NULL DEFAULT 0,
+	failed		bigint NOT NULL DEFAULT 0,
+	retried		bigint NOT NULL DEFAULT 0,
+	dropped		bigint NOT NULL DEFAULT 0,
+	last_delivered_at timestamptz,
+	last_failed_at timestamptz,
+	PRIMARY KEY (tenant_locator, webhook_locator)
+);
+COMMENT ON TABLE webhooks._webhook_stats IS
+	'Delivery counters per webhook, kept by the worker';
+
+CREATE TABLE webhooks._diverted_event (
+	tenant_locator uuid NOT NULL,
+	webhook_locator webhooks.ulid NOT NULL,
+	event_locator webhooks.ulid NOT NULL,
+	request_locator webhooks.ulid NOT NULL,
+	failure_trigger text NOT NULL,
+	failure_message text NOT NULL,
+	failure_timestamp timestamptz NOT NULL,
+	PRIMARY KEY (tenant_locator, webhook_locator, event_locator)
+);
+COMMENT ON TABLE webhooks._diverted_event IS
+	'Events whose delivery failed for good (or arrived while suspended) on a webhook that diverts';
+CREATE INDEX _diverted_event_time_idx
+	ON webhooks._diverted_event (tenant_locator, webhook_locator, failure_timestamp);
+
+/*
+ * _claim leases up to batch due deliveries (skipping rows other sessions
+ * hold and the webhooks in exclude) and returns what sending them needs.
+ * A lease is a due time lease_ms ahead: a crashed worker's deliveries come
+ * due again by themselves.  PL/pgSQL, so that the worker's session keeps
+ * the plans of these statements.
+ */
+CREATE FUNCTION webhooks._claim(batch integer, lease_ms bigint, exclude uuid[])
+	RETURNS TABLE (
+		tenant_locator uuid, webhook_locator uuid, event_locator uuid,
+		attempt integer, resend boolean, url text, headers jsonb,
+		secure_ssl boolean, hmac_enabled boolean, secret text, tag text,
+		enabled boolean, suspended boolean, triggers text[], divert boolean,
+		suspend boolean, retry_type text, retry_interval bigint,
+		retry_attempts integer, payload text)
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = webhooks, pg_catalog, pg_temp
+	AS $$
+#variable_conflict use_column
+BEGIN
+	RETURN QUERY
+	WITH u AS (
+		UPDATE _delivery d
+		SET due_at = now() + lease_ms * interval '1 millisecond',
+			leased_until = now() + lease_ms * interval '1 millisecond',
+			attempts = d.attempts + 1
+		WHERE d.ctid = ANY (ARRAY(
+			SELECT q.ctid FROM _delivery q
+			WHERE q.due_at <= now()
+			  AND q.webhook_locator::uuid <> ALL (exclude)
+			ORDER BY q.due_at
+			LIMIT batch
+			FOR UPDATE SKIP LOCKED))
+		RETURNING d.tenant_locator, d.webhook_locator, d.event_locator,
+				  d.attempts, d.resend
+	)
+	SELECT u.tenant_locator, u.webhook_locator::uuid, u.event_locator::uuid,
+		   u.attempts, u.resend, w.url, w.headers, w.secure_ssl,
+		   w.hmac_enabled, w.secret, w.tag, w.enabled, w.suspended,
+		   w.triggers, w.divert, w.suspend, w.retry_type, w.retry_interval,
+		   w.retry_attempts, e.payload
+	FROM u
+	LEFT JOIN LATERAL (
+		SELECT * FROM _webhook wh
+		WHERE wh.tenant_locator = u.tenant_locator
+		  AND wh.locator = u.webhook_locator) w ON true
+	LEFT JOIN LATERAL (
+		SELECT ev.payload FROM _event ev
+		WHERE ev.tenant_locator = u.tenant_locator
+		  AND ev.locator = u.event_locator) e ON true;
+END
+$$;
+
+/*
+ * _record writes the outcomes of a batch of attempts in one statement:
+ * final ones leave the queue, retries get their new due time, every attempt
+ * is logged, counters move, diverted events are stored, webhooks whose
+ * failure handling says so are suspended, and successful resends remove
+ * their diverted record.
+ */
+CREATE FUNCTION webhooks._record(
+	t uuid[], w uuid[], e uuid[], attempt integer[],
+	attempted_at timestamptz[], duration_ms double precision[],
+	status integer[], error text[], outcome text[], "trigger" text[],
+	response text[], retry_at timestamptz[], divert boolean[],
+	suspend boolean[], resend boolean[])
+	RETURNS void
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = webhooks, pg_catalog, pg_temp
+	AS $$
+#variable_conflict use_column
+BEGIN
+	WITH o AS (
+		SELECT o.t, o.w::ulid AS w, o.e::ulid AS e, o.attempt, o.attempted_at,
+			   o.duration_ms, o.status, o.error, o.outcome, o."trigger",
+			   o.response, o.retry_at, o.divert, o.suspend, o.resend
+		FROM unnest(t, w, e, attempt, attempted_at, duration_ms, status,
+					error, outcome, "trigger", response, retry_at, divert,
+					suspend, resend)
+			AS o(t, w, e, attempt, attempted_at, duration_ms, status, error,
+				 outcome, "trigger", response, retry_at, divert, suspend,
+				 resend)
+	), done AS (
+		DELETE FROM _delivery d USING o
+		WHERE o.retry_at IS NULL
+		  AND d.tenant_locator = o.t AND d.webhook_locator = o.w
+		  AND d.event_locator = o.e
+	), again AS (
+		UPDATE _delivery d SET due_at = o.retry_at, leased_until = NULL
+		FROM o
+		WHERE o.retry_at IS NOT NULL
+		  AND d.tenant_locator = o.t AND d.webhook_locator = o.w
+		  AND d.event_locator = o.e
+	), diverted AS (
+		INSERT INTO _diverted_event AS de
+			(tenant_locator, webhook_locator, event_locator, request_locator,
+			 failure_trigger, failure_message, failure_timestamp)
+		SELECT o.t, o.w, o.e, ev.request_id, coalesce(o."trigger", 'timeout'),
+			   coalesce(o.error, 'HTTP ' || o.status), o.attempted_at
+		FROM o JOIN _event ev ON ev.tenant_locator = o.t AND ev.locator = o.e
+		WHERE o.divert
+		ON CONFLICT (tenant_locator, webhook_locator, event_locator) DO UPDATE
+		SET failure_trigger = excluded.failure_trigger,
+			failure_message = excluded.failure_message,
+			failure_timestamp = excluded.failure_timestamp
+	), resent AS (
+		DELETE FROM _diverted_event de USING o
+		WHERE o.resend AND o.outcome = 'delivered'
+		  AND de.tenant_locator = o.t AND de.webhook_locator = o.w
+		  AND de.event_locator = o.e
+	), suspended AS (
+		UPDATE _webhook wh SET suspended = true, suspended_at = now()
+		FROM (SELECT DISTINCT o.t, o.w FROM o WHERE o.suspend) s
+		WHERE wh.tenant_locator = s.t AND wh.locator = s.w AND NOT wh.suspended
+	), counted AS (
+		INSERT INTO _webhook_stats AS s
+			(tenant_locator, webhook_locator, delivered, failed, retried,
+			 dropped, last_delivered_at, last_failed_at)
+		SELECT o.t, o.w,
+			   count(*) FILTER (WHERE o.outcome = 'delivered'),
+			   count(*) FILTER (WHERE o.outcome IN ('failed', 'diverted')),
+			   count(*) FILTER (WHERE o.outcome = 'retrying'),
+			   count(*) FILTER (WHERE o.outcome = 'dropped'),
+			   max(o.attempted_at) FILTER (WHERE o.outcome = 'delivered'),
+			   max(o.attempted_at) FILTER (WHERE o.outcome <> 'delivered')
+		FROM o
+		WHERE EXISTS (SELECT FROM _webhook wh
+					  WHERE wh.tenant_locator = o.t AND wh.locator = o.w)
+		GROUP BY o.t, o.w
+		ON CONFLICT (tenant_locator, webhook_locator) DO UPDATE
+		SET delivered = s.delivered + excluded.delivered,
+			failed = s.failed + excluded.failed,
+			retried = s.retried + excluded.retried,
+			dropped = s.dropped + excluded.dropped,
+			last_delivered_at = greatest(s.last_delivered_at, excluded.last_delivered_at),
+			last_failed_at = greatest(s.last_failed_at, excluded.last_failed_at)
+	)
+	INSERT INTO _attempt (tenant_locator, webhook_locator, event_locator,
+						  attempt, attempted_at, duration_ms, status, error,
+						  outcome, "trigger", response)
+	SELECT o.t, o.w, o.e, o.attempt, o.attempted_at, o.duration_ms, o.status,
+		   o.error, o.outcome, o."trigger", o.response
+	FROM o;
+END
+$$;
+
+REVOKE ALL ON FUNCTION webhooks._claim(integer, bigint, uuid[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION webhooks._record(uuid[], uuid[], uuid[], integer[],
+	timestamptz[], double precision[], integer[], text[], text[], text[],
+	text[], timestamptz[], boolean[], boolean[], boolean[]) FROM PUBLIC;
+
+/*
+ * _housekeeping drops what outlived its retention: attempts, and events
+ * that no delivery or diverted record still needs.  The worker calls it
+ * about once a minute; it deletes in bounded slices.
+ */
+CREATE FUNCTION webhooks._housekeeping(attempt_retention_s integer, event_retention_s integer)
+	RETURNS void
+	LANGUAGE sql VOLATILE PARALLEL UNSAFE
+	SET search_path = webhooks, pg_catalog, pg_temp
+	AS $$
+	DELETE FROM _attempt
+	WHERE ctid = ANY (ARRAY(
+		SELECT ctid FROM _attempt
+		WHERE attempted_at < now() - attempt_retention_s * interval '1 second'
+		LIMIT 50000));
+	DELETE FROM _event e
+	WHERE ctid = ANY (ARRAY(
+		SELECT ctid FROM _event ev
+		WHERE ev.published_at < now() - event_retention_s * interval '1 second'
+		  AND NOT EXISTS (SELECT FROM _delivery d
+						  WHERE d.tenant_locator = ev.tenant_locator
+							AND d.event_locator = ev.locator)
+		  AND NOT EXISTS (SELECT FROM _diverted_event de
+						  WHERE de.tenant_locator = ev.tenant_locator
+							AND de.event_locator = ev.locator)
+		LIMIT 50000));
+	$$;
+REVOKE ALL ON FUNCTION webhooks._housekeeping(integer, integer) FROM PUBLIC;
+
+/* ---------------------------------------------------------------------
+ * Publishing and the Events API.
+ * --------------------------------------------------------------------- */
+
+CREATE FUNCTION webhooks.publish_event(
+	tenant_locator uuid, type text, data jsonb,
+	user_locator uuid DEFAULT NULL, request_id webhooks.ulid DEFAULT NULL)
+	RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'webhooks_publish_event'
+	LANGUAGE C VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION webhooks.publish_event(uuid, text, jsonb, uuid, webhooks.ulid) IS
+	'Publish an event: delivered after commit to every enabled webhook of the tenant subscribed to its type; returns the EventResponse';
+
+CREATE FUNCTION webhooks.fetch_event(tenant_locator uuid, locator webhooks.ulid)
+	RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'webhooks_fetch_event'
+	LANGUAGE C STABLE SECURITY DEFINER PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION webhooks.fetch_event(uuid, webhooks.ulid) IS
+	'fetchEvent: one event as an EventResponse';
+
+CREATE FUNCTION webhooks.fetch_events_for_request(tenant_locator uuid, request_locator webhooks.ulid)
+	RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'webhooks_fetch_events_for_request'
+	LANGUAGE C STABLE SECURITY DEFINER PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION webhooks.fetch_events_for_request(uuid, webhooks.ulid) IS
+	'fetchEventsForARequest: the events published with one request id, in publish order';
+
+CREATE FUNCTION webhooks.fetch_events(
+	tenant_locator uuid,
+	start_timestamp timestamptz DEFAULT NULL,
+	end_timestamp timestamptz DEFAULT NULL,
+	type text DEFAULT NULL,
+	page_size integer DEFAULT NULL,
+	paging_token text DEFAULT NULL)
+	RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'webhooks_fetch_events'
+	LANGUAGE C STABLE SECURITY DEFINER PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION webhooks.fetch_events(uuid, timestamptz, timestamptz, text, integer, text) IS
+	'fetchMultipleEvents: the event stream in publish order, a page at a time; returns an EventStreamResponse';
+
+/* ---------------------------------------------------------------------
+ * Monitoring.
+ * --------------------------------------------------------------------- */
+
+CREATE FUNCTION webhooks.fetch_webhook_attempts(
+	tenant_locator uuid, webhook_locator webhooks.ulid,
+	"offset" integer DEFAULT NULL, count integer DEFAULT NULL)
+	RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'webhooks_fetch_webhook_attempts'
+	LANGUAGE C STABLE SECURITY DEFINER PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION webhooks.fetch_webhook_attempts(uuid, webhooks.ulid, integer, integer) IS
+	'The recent delivery attempts of one webhook, newest first';
+
+CREATE FUNCTION webhooks._worker_state(
+	OUT worker_pid integer, OUT delivered bigint, OUT failed bigint,
+	OUT attempts bigint, OUT recent_per_second double precision)
+	RETURNS record
+	AS 'MODULE_PATHNAME', 'webhooks_worker_state'
+	LANGUAGE C VOLATILE PARALLEL SAFE;
+
+CREATE VIEW webhooks.delivery_stats AS
+SELECT w.worker_pid,
+	   (SELECT count(*) FROM webhooks._delivery) AS queue_depth,
+	   (SELECT count(*) FROM webhooks._delivery WHERE leased_until IS NOT NULL) AS in_flight,
+	   (SELECT now() - min(due_at) FROM webhooks._delivery
+		WHERE due_at <= now() AND leased_until IS NULL) AS oldest_pending_age,
+	   s.delivered, s.failed, s.retried, s.dropped,
+	   w.delivered AS delivered_since_start,
+	   w.failed AS failed_since_start,
+	   w.attempts AS attempts_since_start,
+	   w.recent_per_second
+FROM webhooks._worker_state() w,
+	 (SELECT coalesce(sum(delivered), 0) AS delivered,
+			 coalesce(sum(failed), 0) AS failed,
+			 coalesce(sum(retried), 0) AS retried,
+			 coalesce(sum(dropped), 0) AS dropped
+	  FROM webhooks._webhook_stats) s;
+COMMENT ON VIEW webhooks.delivery_stats IS
+	'How delivery is doing: queue depth, oldest due delivery, totals, recent rate';
+
+CREATE VIEW webhooks.webhook_delivery_stats AS
+SELECT wh.tenant_locator, wh.locator AS webhook_locator, wh.name,
+	   wh.enabled, wh.suspended,
+	   (SELECT count(*) FROM webhooks._delivery d
+		WHERE d.tenant_locator = wh.tenant_locator
+		  AND d.webhook_locator OPERATOR(webhooks.=) wh.locator) AS pending,
+	   coalesce(s.delivered, 0) AS delivered,
+	   coalesce(s.failed, 0) AS failed,
+	   coalesce(s.retried, 0) AS retried,
+	   coalesce(s.dropped, 0) AS dropped,
+	   s.last_delivered_at, s.last_failed_at
+FROM webhooks._webhook wh
+LEFT JOIN webhooks._webhook_stats s
+	ON s.tenant_locator = wh.tenant_locator
+   AND s.webhook_locator OPERATOR(webhooks.=) wh.locator;
+COMMENT ON VIEW webhooks.webhook_delivery_stats IS
+	'Deliveries and failures per webhook';
+
+REVOKE ALL ON FUNCTION
+	webhooks.publish_event(uuid, text, jsonb, uuid, webhooks.ulid),
+	webhooks.fetch_event(uuid, webhooks.ulid),
+	webhooks.fetch_events_for_request(uuid, webhooks.ulid),
+	webhooks.fetch_events(uuid, timestamptz, timestamptz, text, integer, text),
+	webhooks.fetch_webhook_attempts(uuid, webhooks.ulid, integer, integer),
+	webhooks._worker_state()
+	FROM PUBLIC;
+REVOKE ALL ON webhooks.delivery_stats, webhooks.webhook_delivery_stats FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION webhooks.publish_event(uuid, text, jsonb, uuid, webhooks.ulid)
+	TO webhooks_publisher;
+GRANT EXECUTE ON FUNCTION
+	webhooks.fetch_event(uuid, webhooks.ulid),
+	webhooks.fetch_events_for_request(uuid, webhooks.ulid),
+	webhooks.fetch_events(uuid, timestamptz, timestamptz, text, integer, text),
+	webhooks.fetch_webhook_attempts(uuid, webhooks.ulid, integer, integer)
+	TO webhooks_reader;
+-- the views' callers need the function the view calls
+GRANT EXECUTE ON FUNCTION webhooks._worker_state() TO pg_monitor, webhooks_reader;
+GRANT SELECT ON webhooks.delivery_stats, webhooks.webhook_delivery_stats
+	TO pg_monitor, webhooks_reader;

@@ -117,3 +117,31 @@ wh_check_tenant(const pg_uuid_t *tenant)
 		deny(psprintf("The request's JWT claim \"%s\" names another tenant.",
 					  webhooks_tenant_claim));
 }
+
+/*
+ * wh_jwt_subject reads the JWT "sub" claim when it is a uuid: the default
+ * userLocator of published events (D12c).
+ */
+bool
+wh_jwt_subject(pg_uuid_t *out)
+{
+	const char *claims = GetConfigOption(JWT_CLAIMS_SETTING, true, false);
+	JsonLexContext *lex;
+	Jsonb	   *jb;
+	JsonbValue	v;
+	char	   *sub;
+
+	if (claims == NULL || claims[0] == '\0')
+		return false;
+	lex = makeJsonLexContextCstringLen((char *) claims, strlen(claims),
+									   GetDatabaseEncoding(), false);
+	if (pg_parse_json(lex, &nullSemAction) != JSON_SUCCESS)
+		return false;
+	jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(claims)));
+	if (!JB_ROOT_IS_OBJECT(jb) ||
+		getKeyJsonValueFromContainer(&jb->root, "sub", 3, &v) == NULL ||
+		v.type != jbvString)
+		return false;
+	sub = pnstrdup(v.val.string.val, v.val.string.len);
+	return wh_parse_uuid(sub, out);
+}

@@ -13,5 +13,6 @@
 
 extern void wh_check_tenant(const pg_uuid_t *tenant);
 extern bool wh_parse_uuid(const char *text, pg_uuid_t *out);
+extern bool wh_jwt_subject(pg_uuid_t *out);
 
 #endif							/* WEBHOOKS_TENANT_H */

@@ -27,5 +27,6 @@ extern void ulid_generate(pg_ulid *out);
 extern pg_ulid *ulid_parse(const char *text);
 extern char *ulid_to_cstring(const pg_ulid *u);
 extern Oid	ulid_type_oid(void);
+extern Datum webhooks_ulid_floor(PG_FUNCTION_ARGS);
 
 #endif							/* WEBHOOKS_ULID_H */

@@ -11,13 +11,35 @@
  */
 #include "pg_prelude.h"
 
+#include "netblock.h"
+#include "shmem.h"
 #include "webhooks.h"
+#include "worker.h"
 
 PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
+char	   *webhooks_database = NULL;
 char	   *webhooks_tenant_claim = NULL;
+int			webhooks_batch_size = 500;
+int			webhooks_max_inflight = 4096;
+int			webhooks_timeout_ms = 10000;
+int			webhooks_max_host_connections = 8;
+int			webhooks_lease_seconds = 300;
+int			webhooks_attempt_retention = 7 * 24 * 3600;
+int			webhooks_event_retention = 30 * 24 * 3600;
+int			webhooks_max_event_data_bytes = 1024 * 1024;
+static char *blocked_networks_text = NULL;
+WhNetwork  *webhooks_blocked_networks = NULL;
+int			webhooks_blocked_network_count = 0;
+
+/* the parsed block list, kept as the GUC's "extra" */
+typedef struct BlockList
+{
+	int			count;
+	WhNetwork	nets[WH_MAX_NETWORKS];
+} BlockList;
 int			webhooks_max_name_length = 255;
 int			webhooks_max_url_length = 2048;
 int			webhooks_max_headers = 50;
@@ -37,6 +59,39 @@ check_tenant_claim(char **newval, void **extra, GucSource source)
 		return false;
 	}
 	return true;
+}
+
+/*
+ * check_blocked_networks parses webhooks.blocked_networks: a comma-separated
+ * list of addresses and CIDR blocks.
+ */
+static bool
+check_blocked_networks(char **newval, void **extra, GucSource source)
+{
+	BlockList  *list = malloc(sizeof(BlockList));
+	char		err[128];
+
+	if (list == NULL)
+		return false;
+	list->count = wh_parse_networks(*newval ? *newval : "", list->nets,
+									WH_MAX_NETWORKS, err, sizeof(err));
+	if (list->count < 0)
+	{
+		GUC_check_errdetail("%s", err);
+		free(list);
+		return false;
+	}
+	*extra = list;
+	return true;
+}
+
+static void
+assign_blocked_networks(const char *newval, void *extra)
+{
+	BlockList  *list = extra;
+
+	webhooks_blocked_networks = list->nets;
+	webhooks_blocked_network_count = list->count;
 }
 
 /*
@@ -67,6 +122,12 @@ _PG_init(void)
 				 errmsg("webhooks must be loaded via shared_preload_libraries"),
 				 errhint("Add webhooks to shared_preload_libraries in postgresql.conf and restart the server.")));
 
+	DefineCustomStringVariable("webhooks.database",
+							   "Database whose events the delivery worker delivers.",
+							   "Events can be published only in this database.",
+							   &webhooks_database, "postgres",
+							   PGC_POSTMASTER, 0, NULL, NULL, NULL);
+
 	DefineCustomStringVariable("webhooks.tenant_claim",
 							   "Name of the JWT claim that binds API calls to a tenant.",
 							   "When request.jwt.claims is set (as PostgREST does), "
@@ -91,5 +152,49 @@ _PG_init(void)
 				 "Most event types a webhook may subscribe to.",
 				 &webhooks_max_event_types, 500, 1, 10000, 0);
 
+	define_limit("webhooks.max_event_data_bytes",
+				 "Largest event data document, in bytes of JSON text.",
+				 &webhooks_max_event_data_bytes, 1024 * 1024, 2, 64 * 1024 * 1024,
+				 GUC_UNIT_BYTE);
+
+	DefineCustomIntVariable("webhooks.batch_size",
+							"Most deliveries the worker claims in one transaction.",
+							NULL, &webhooks_batch_size, 500, 1, 10000,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("webhooks.max_inflight",
+							"Most HTTP requests the worker has in flight at once.",
+							NULL, &webhooks_max_inflight, 4096, 1, 100000,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("webhooks.timeout",
+							"Time a delivery may take before it counts as a timeout.",
+							NULL, &webhooks_timeout_ms, 10000, 100, 600000,
+							PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("webhooks.max_host_connections",
+							"Most connections the worker opens to one host and port.",
+							NULL, &webhooks_max_host_connections, 8, 1, 1000,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("webhooks.lease",
+							"Time after which a delivery claimed by a worker that died is due again.",
+							NULL, &webhooks_lease_seconds, 300, 10, 86400,
+							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("webhooks.attempt_retention",
+							"Time delivery attempts are kept in the attempt log.",
+							NULL, &webhooks_attempt_retention, 7 * 24 * 3600,
+							60, INT_MAX, PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("webhooks.event_retention",
+							"Time published events are kept for the event stream.",
+							NULL, &webhooks_event_retention, 30 * 24 * 3600,
+							60, INT_MAX, PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomStringVariable("webhooks.blocked_networks",
+							   "Networks the worker never connects to (checked on the resolved address).",
+							   "A comma-separated list of addresses and CIDR blocks.",
+							   &blocked_networks_text,
+							   "169.254.0.0/16, fe80::/10, 100.100.100.200/32, fd00:ec2::254/128, 0.0.0.0/8",
+							   PGC_SIGHUP, 0, check_blocked_networks,
+							   assign_blocked_networks, NULL);
+
 	MarkGUCPrefixReserved("webhooks");
+
+	wh_shmem_init();
+	wh_register_worker();
 }

@@ -28,7 +28,18 @@
 #define ERRCODE_WEBHOOKS_NOT_FOUND	MAKE_SQLSTATE('P','T','4','0','4')
 
 /* settings; see webhooks.c */
+extern char *webhooks_database;
 extern char *webhooks_tenant_claim;
+extern int	webhooks_batch_size;
+extern int	webhooks_max_inflight;
+extern int	webhooks_timeout_ms;
+extern int	webhooks_max_host_connections;
+extern int	webhooks_lease_seconds;
+extern int	webhooks_attempt_retention;
+extern int	webhooks_event_retention;
+extern int	webhooks_max_event_data_bytes;
+extern struct WhNetwork *webhooks_blocked_networks;
+extern int	webhooks_blocked_network_count;
 extern int	webhooks_max_name_length;
 extern int	webhooks_max_url_length;
 extern int	webhooks_max_headers;

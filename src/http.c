@@ -1,0 +1,406 @@
+/*-------------------------------------------------------------------------
+ *
+ * http.c
+ *	  The delivery worker's HTTP client.
+ *
+ * One libcurl multi handle lives for the life of the worker, so that
+ * connections are kept alive and reused, at most webhooks.max_host_connections
+ * to each host.  Its sockets are registered in an epoll set; the worker waits
+ * on that set's descriptor together with its latch, so interrupts (and the
+ * procsignal barriers DROP DATABASE waits for) are served while requests are
+ * in flight.  Easy handles are pooled.  Redirects are never followed, only
+ * http and https are spoken, proxies from the environment are ignored, and
+ * every connection's resolved address is checked against
+ * webhooks.blocked_networks before the socket is opened.
+ *
+ * IDENTIFICATION
+ *	  src/http.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pg_prelude.h"
+
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "portability/instr_time.h"
+
+#include "http.h"
+#include "netblock.h"
+#include "webhooks.h"
+
+#define MAX_POOLED_HANDLES	1024
+#define EPOLL_BATCH			256
+
+static CURLM *multi = NULL;
+static int	epoll_fd = -1;
+static int64 timer_deadline_us = -1;	/* curl's next timeout; -1: none */
+static int	inflight = 0;
+static dlist_head done_list = DLIST_STATIC_INIT(done_list);
+static CURL *pool[MAX_POOLED_HANDLES];
+static int	pool_size = 0;
+
+static int64
+now_us(void)
+{
+	instr_time	t;
+
+	INSTR_TIME_SET_CURRENT(t);
+	return (int64) INSTR_TIME_GET_MICROSEC(t);
+}
+
+/*
+ * socket_cb keeps the epoll set in step with the sockets curl wants watched.
+ */
+static int
+socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.data.fd = s;
+	if (what == CURL_POLL_REMOVE)
+	{
+		epoll_ctl(epoll_fd, EPOLL_CTL_DEL, s, NULL);
+		return 0;
+	}
+	if (what & CURL_POLL_IN)
+		ev.events |= EPOLLIN;
+	if (what & CURL_POLL_OUT)
+		ev.events |= EPOLLOUT;
+	if (epoll_ctl(epoll_fd, EPOLL_CTL_MOD, s, &ev) != 0 &&
+		epoll_ctl(epoll_fd, EPOLL_CTL_ADD, s, &ev) != 0)
+		elog(WARNING, "webhooks: could not watch socket %d: %m", (int) s);
+	return 0;
+}
+
+/*
+ * timer_cb records when curl next wants to be called for timeouts.
+ */
+static int
+timer_cb(CURLM *m, long timeout_ms, void *userp)
+{
+	timer_deadline_us = timeout_ms < 0 ? -1 : now_us() + (int64) timeout_ms * 1000;
+	return 0;
+}
+
+/*
+ * open_socket_cb refuses connections to blocked networks; the check is on
+ * the resolved address, so DNS cannot get around it.
+ */
+static curl_socket_t
+open_socket_cb(void *clientp, curlsocktype purpose, struct curl_sockaddr *address)
+{
+	WhRequest  *req = clientp;
+
+	if (wh_address_blocked(webhooks_blocked_networks,
+						   webhooks_blocked_network_count, &address->addr))
+	{
+		req->blocked = true;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(address->family, address->socktype, address->protocol);
+}
+
+/*
+ * write_cb keeps the first bytes of a response and gives up on bodies
+ * larger than WH_RESPONSE_READ_MAX.
+ */
+static size_t
+write_cb(char *data, size_t size, size_t nmemb, void *userp)
+{
+	WhRequest  *req = userp;
+	size_t		n = size * nmemb;
+
+	if (req->response_len < WH_RESPONSE_SLICE)
+	{
+		size_t		keep = Min(n, WH_RESPONSE_SLICE - req->response_len);
+
+		memcpy(req->response + req->response_len, data, keep);
+		req->response_len += keep;
+		req->response[req->response_len] = '\0';
+	}
+	req->response_read += n;
+	if (req->response_read > WH_RESPONSE_READ_MAX)
+		return 0;				/* stop reading: CURLE_WRITE_ERROR */
+	return n;
+}
+
+/*
+ * header_cb picks Retry-After out of the response headers.
+ */
+static size_t
+header_cb(char *data, size_t size, size_t nmemb, void *userp)
+{
+	WhRequest  *req = userp;
+	size_t		n = size * nmemb;
+	static const char name[] = "retry-after:";
+
+	if (n > sizeof(name) - 1 && pg_strncasecmp(data, name, sizeof(name) - 1) == 0)
+	{
+		size_t		len = Min(n - (sizeof(name) - 1), sizeof(req->retry_after) - 1);
+
+		memcpy(req->retry_after, data + sizeof(name) - 1, len);
+		req->retry_after[len] = '\0';
+		/* trim the line end */
+		while (len > 0 && (req->retry_after[len - 1] == '\r' ||
+						   req->retry_after[len - 1] == '\n'))
+			req->retry_after[--len] = '\0';
+	}
+	return n;
+}
+
+/*
+ * wh_http_init creates the multi handle and the epoll set.
+ */
+void
+wh_http_init(void)
+{
+	if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK)
+		elog(ERROR, "webhooks: could not initialize libcurl");
+	multi = curl_multi_init();
+	if (multi == NULL)
+		elog(ERROR, "webhooks: could not create a libcurl multi handle");
+	epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (epoll_fd < 0)
+		elog(ERROR, "webhooks: could not create an epoll set: %m");
+	curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
+	curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, 1024L);
+}
+
+/*
+ * wh_http_configure applies settings that may change on reload.
+ */
+void
+wh_http_configure(int max_host_connections)
+{
+	curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+					  (long) max_host_connections);
+}
+
+/*
+ * wh_http_shutdown frees everything curl holds; registered with
+ * on_proc_exit by the worker.
+ */
+void
+wh_http_shutdown(void)
+{
+	if (multi != NULL)
+	{
+		curl_multi_cleanup(multi);
+		multi = NULL;
+	}
+	for (int i = 0; i < pool_size; i++)
+		curl_easy_cleanup(pool[i]);
+	pool_size = 0;
+	if (epoll_fd >= 0)
+		close(epoll_fd);
+	epoll_fd = -1;
+	curl_global_cleanup();
+}
+
+/*
+ * wh_http_fd returns the descriptor that is readable when a socket curl
+ * watches is ready.
+ */
+int
+wh_http_fd(void)
+{
+	return epoll_fd;
+}
+
+/*
+ * wh_http_timeout_ms returns how long the worker may sleep before curl
+ * needs a timeout call: -1 for no limit.
+ */
+long
+wh_http_timeout_ms(void)
+{
+	int64		left;
+
+	if (timer_deadline_us < 0)
+		return -1;
+	left = timer_deadline_us - now_us();
+	return left <= 0 ? 0 : (long) ((left + 999) / 1000);
+}
+
+/*
+ * wh_http_add_header appends one formatted header line to a request.
+ */
+void
+wh_http_add_header(WhRequest *req, const char *fmt,...)
+{
+	char		line[8192 + 512];
+	va_list		ap;
+	struct curl_slist *l;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	l = curl_slist_append(req->headers, line);
+	if (l == NULL)
+		elog(ERROR, "webhooks: out of memory for request headers");
+	req->headers = l;
+}
+
+/*
+ * wh_http_start sends a request.  Its url, body and headers must stay
+ * valid until it is released.
+ */
+void
+wh_http_start(WhRequest *req, long timeout_ms)
+{
+	CURL	   *easy = pool_size > 0 ? pool[--pool_size] : curl_easy_init();
+	CURLMcode	mrc;
+
+	if (easy == NULL)
+		elog(ERROR, "webhooks: could not create a libcurl handle");
+	req->easy = easy;
+	req->status = 0;
+	req->result = CURLE_OK;
+	req->blocked = false;
+	req->error[0] = '\0';
+	req->response[0] = '\0';
+	req->response_len = 0;
+	req->response_read = 0;
+	req->retry_after[0] = '\0';
+
+	curl_easy_setopt(easy, CURLOPT_PRIVATE, req);
+	curl_easy_setopt(easy, CURLOPT_URL, req->url);
+	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(easy, CURLOPT_PROXY, "");
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(easy, CURLOPT_POST, 1L);
+	curl_easy_setopt(easy, CURLOPT_POSTFIELDS, req->body);
+	curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) req->body_len);
+	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, req->headers);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, req->secure_ssl ? 1L : 0L);
+	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, req->secure_ssl ? 2L : 0L);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, req);
+	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(easy, CURLOPT_HEADERDATA, req);
+	curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, open_socket_cb);
+	curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, req);
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, req->error);
+
+	mrc = curl_multi_add_handle(multi, easy);
+	if (mrc != CURLM_OK)
+		elog(ERROR, "webhooks: could not start a request: %s",
+			 curl_multi_strerror(mrc));
+	inflight++;
+}
+
+/*
+ * finish collects the outcome of a finished transfer.
+ */
+static void
+finish(CURL *easy, CURLcode result)
+{
+	WhRequest  *req = NULL;
+	long		status = 0;
+	double		total = 0;
+
+	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **) &req);
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME, &total);
+	curl_multi_remove_handle(multi, easy);
+
+	req->result = result;
+	req->status = (int) status;
+	req->duration_ms = total * 1000.0;
+	if (result != CURLE_OK && req->error[0] == '\0')
+		strlcpy(req->error, curl_easy_strerror(result), sizeof(req->error));
+	inflight--;
+	dlist_push_tail(&done_list, &req->node);
+}
+
+/*
+ * wh_http_drive lets curl work on every ready socket and due timeout, and
+ * moves finished requests to the done list.  It never blocks.
+ */
+void
+wh_http_drive(void)
+{
+	struct epoll_event events[EPOLL_BATCH];
+	int			running;
+	int			n;
+	CURLMsg    *msg;
+	int			left;
+
+	do
+	{
+		n = epoll_wait(epoll_fd, events, EPOLL_BATCH, 0);
+		for (int i = 0; i < n; i++)
+		{
+			int			flags = 0;
+
+			if (events[i].events & EPOLLIN)
+				flags |= CURL_CSELECT_IN;
+			if (events[i].events & EPOLLOUT)
+				flags |= CURL_CSELECT_OUT;
+			if (events[i].events & (EPOLLERR | EPOLLHUP))
+				flags |= CURL_CSELECT_ERR;
+			curl_multi_socket_action(multi, events[i].data.fd, flags, &running);
+		}
+	} while (n == EPOLL_BATCH);
+
+	if (timer_deadline_us >= 0 && now_us() >= timer_deadline_us)
+	{
+		timer_deadline_us = -1;
+		curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	}
+
+	while ((msg = curl_multi_info_read(multi, &left)) != NULL)
+	{
+		if (msg->msg == CURLMSG_DONE)
+			finish(msg->easy_handle, msg->data.result);
+	}
+}
+
+/*
+ * wh_http_next_done returns a finished request, or NULL.
+ */
+WhRequest *
+wh_http_next_done(void)
+{
+	if (dlist_is_empty(&done_list))
+		return NULL;
+	return dlist_container(WhRequest, node, dlist_pop_head_node(&done_list));
+}
+
+/*
+ * wh_http_release returns a finished request's curl resources; the caller
+ * frees the rest.
+ */
+void
+wh_http_release(WhRequest *req)
+{
+	if (req->headers)
+		curl_slist_free_all(req->headers);
+	req->headers = NULL;
+	if (req->easy)
+	{
+		curl_easy_reset(req->easy);
+		if (pool_size < MAX_POOLED_HANDLES)
+			pool[pool_size++] = req->easy;
+		else
+			curl_easy_cleanup(req->easy);
+	}
+	req->easy = NULL;
+}
+
+/*
+ * wh_http_inflight returns how many requests are started and not finished.
+ */
+int
+wh_http_inflight(void)
+{
+	return inflight;
+}

@@ -1,0 +1,62 @@
+/*-------------------------------------------------------------------------
+ *
+ * http.h
+ *	  The delivery worker's HTTP client: one persistent libcurl multi handle
+ *	  driven through an epoll set that the worker waits on together with its
+ *	  latch.
+ *
+ * IDENTIFICATION
+ *	  src/http.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef WEBHOOKS_HTTP_H
+#define WEBHOOKS_HTTP_H
+
+#include <curl/curl.h>
+
+#include "lib/ilist.h"
+
+#define WH_RESPONSE_SLICE	512		/* bytes of a response body kept */
+#define WH_RESPONSE_READ_MAX (64 * 1024)	/* bytes read before giving up */
+
+/* one HTTP request, from start to outcome */
+typedef struct WhRequest
+{
+	dlist_node	node;			/* in the done list once finished */
+	void	   *owner;			/* the caller's delivery */
+
+	/* what to send */
+	char	   *url;
+	char	   *body;
+	size_t		body_len;
+	struct curl_slist *headers;
+	bool		secure_ssl;
+
+	/* outcome */
+	int			status;			/* HTTP status, 0 when none */
+	CURLcode	result;
+	bool		blocked;		/* refused by webhooks.blocked_networks */
+	double		duration_ms;
+	char		error[CURL_ERROR_SIZE];
+	char		response[WH_RESPONSE_SLICE + 1];
+	size_t		response_len;	/* kept in response */
+	size_t		response_read;	/* read in all */
+	char		retry_after[64];	/* Retry-After value, "" when none */
+
+	CURL	   *easy;
+} WhRequest;
+
+extern void wh_http_init(void);
+extern void wh_http_configure(int max_host_connections);
+extern void wh_http_shutdown(void);
+extern int	wh_http_fd(void);
+extern long wh_http_timeout_ms(void);
+extern void wh_http_add_header(WhRequest *req, const char *fmt,...) pg_attribute_printf(2, 3);
+extern void wh_http_start(WhRequest *req, long timeout_ms);
+extern void wh_http_drive(void);
+extern WhRequest *wh_http_next_done(void);
+extern void wh_http_release(WhRequest *req);
+extern int	wh_http_inflight(void);
+
+#endif							/* WEBHOOKS_HTTP_H */

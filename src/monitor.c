@@ -1,0 +1,108 @@
+/*-------------------------------------------------------------------------
+ *
+ * monitor.c
+ *	  Watching delivery from SQL: the worker's counters (behind the
+ *	  webhooks.delivery_stats view) and fetch_webhook_attempts(), a tenant's
+ *	  answer to "why did it fail".
+ *
+ * IDENTIFICATION
+ *	  src/monitor.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pg_prelude.h"
+
+#include "call.h"
+#include "jsonb_util.h"
+#include "shmem.h"
+#include "webhooks.h"
+
+PG_FUNCTION_INFO_V1(webhooks_worker_state);
+PG_FUNCTION_INFO_V1(webhooks_fetch_webhook_attempts);
+
+#define ATTEMPTS_DEFAULT_COUNT	100
+#define ATTEMPTS_MAX_COUNT		1000
+
+/*
+ * webhooks_worker_state returns one row: the worker's pid (NULL when none
+ * runs), its counters since the server started, and the mean deliveries
+ * per second over the last ten seconds.
+ */
+Datum
+webhooks_worker_state(PG_FUNCTION_ARGS)
+{
+	TupleDesc	desc;
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, false, false};
+	pid_t		pid;
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	SpinLockAcquire(&wh_shared->mutex);
+	pid = wh_shared->worker_pid;
+	SpinLockRelease(&wh_shared->mutex);
+
+	values[0] = Int32GetDatum(pid);
+	nulls[0] = pid == 0;
+	values[1] = Int64GetDatum((int64) pg_atomic_read_u64(&wh_shared->delivered));
+	values[2] = Int64GetDatum((int64) pg_atomic_read_u64(&wh_shared->failed));
+	values[3] = Int64GetDatum((int64) pg_atomic_read_u64(&wh_shared->attempts));
+	values[4] = Float8GetDatum(wh_recent_rate((uint64) time(NULL)));
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
+}
+
+/*
+ * webhooks_fetch_webhook_attempts returns a page of a webhook's recent
+ * delivery attempts, newest first.
+ */
+Datum
+webhooks_fetch_webhook_attempts(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t  *tenant = wh_begin_call(fcinfo);
+	pg_ulid    *webhook = wh_get_locator(fcinfo, 1, "webhook_locator");
+	int32		offset = PG_ARGISNULL(2) ? 0 : PG_GETARG_INT32(2);
+	int32		count = PG_ARGISNULL(3) ? ATTEMPTS_DEFAULT_COUNT : PG_GETARG_INT32(3);
+	Datum		args[4];
+	Oid			argtypes[4] = {UUIDOID, UUIDOID, INT4OID, INT4OID};
+	Datum		result;
+	bool		isnull;
+
+	if (offset < 0)
+		jb_invalid("offset", "must not be negative", NULL);
+	if (count < 1 || count > ATTEMPTS_MAX_COUNT)
+		jb_invalid("count", psprintf("must be from 1 to %d", ATTEMPTS_MAX_COUNT),
+				   NULL);
+
+	args[0] = UUIDPGetDatum(tenant);
+	args[1] = UUIDPGetDatum((pg_uuid_t *) webhook);
+	if (SPI_execute_with_args("SELECT 1 FROM " WEBHOOK_TABLE
+							  " WHERE tenant_locator = $1"
+							  " AND locator " ULID_EQ " $2::webhooks.ulid",
+							  2, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up webhook");
+	if (SPI_processed == 0)
+		wh_not_found("webhook", webhook);
+
+	args[2] = Int32GetDatum(offset);
+	args[3] = Int32GetDatum(count);
+	if (SPI_execute_with_args(
+							  "SELECT coalesce(jsonb_agg(jsonb_build_object("
+							  " 'eventLocator', a.event_locator::text,"
+							  " 'attempt', a.attempt,"
+							  " 'timestamp', to_char(a.attempted_at AT TIME ZONE 'UTC',"
+							  "   'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
+							  " 'status', a.status,"
+							  " 'error', a.error,"
+							  " 'durationMs', round(a.duration_ms::numeric, 3),"
+							  " 'outcome', a.outcome,"
+							  " 'trigger', a.\"trigger\") ORDER BY a.id DESC), '[]')"
+							  " FROM (SELECT * FROM webhooks._attempt"
+							  "  WHERE tenant_locator = $1"
+							  "  AND webhook_locator " ULID_EQ " $2::webhooks.ulid"
+							  "  ORDER BY id DESC OFFSET $3 LIMIT $4) a",
+							  4, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read attempts");
+	result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	PG_RETURN_DATUM(wh_end_call(DatumGetJsonbP(result)));
+}

@@ -1,0 +1,665 @@
+/*-------------------------------------------------------------------------
+ *
+ * worker.c
+ *	  The delivery background worker (DESIGN.md §4).
+ *
+ * One worker per cluster, connected to the database named by
+ * webhooks.database.  Its loop:
+ *
+ *	- wait on its latch (set by publishers at commit) and on the HTTP
+ *	  client's sockets together, with a timeout for curl's timers, the next
+ *	  due retry and housekeeping;
+ *	- let libcurl work, and judge every request that finished;
+ *	- in one short transaction, record the outcomes of everything judged
+ *	  (webhooks._record) and claim more due deliveries (webhooks._claim)
+ *	  while fewer than webhooks.max_inflight are in flight;
+ *	- start the claimed requests.
+ *
+ * The batch never waits for its slowest member: requests finish and are
+ * replaced one by one.  A webhook with webhooks.max_host_connections × 4
+ * requests in flight gets no more until some finish, so one hanging
+ * endpoint cannot fill the window.  The worker's own transactions commit
+ * asynchronously: losing the last few outcomes in a crash only means those
+ * deliveries are sent again (at least once), never that one is lost.
+ *
+ * IDENTIFICATION
+ *	  src/worker.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pg_prelude.h"
+
+#include "catalog/namespace.h"
+#include "commands/extension.h"
+#include "storage/lmgr.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "tcop/tcopprot.h"
+#include "utils/hsearch.h"
+#include "utils/snapmgr.h"
+
+#include "delivery.h"
+#include "http.h"
+#include "shmem.h"
+#include "webhooks.h"
+#include "worker.h"
+
+#define RECORD_ARGS 15
+#define IDLE_TIMEOUT_MS 1000
+#define ERROR_BACKOFF_MS 1000
+#define CLEANUP_INTERVAL_MS 60000
+
+/* per-webhook count of requests in flight */
+typedef struct InflightEntry
+{
+	pg_uuid_t	webhook;		/* hash key */
+	int			count;
+} InflightEntry;
+
+static MemoryContext delivery_cxt = NULL;
+static HTAB *inflight_by_webhook = NULL;
+static dlist_head judged = DLIST_STATIC_INIT(judged);
+static int	njudged = 0;
+static bool more_due = true;	/* the queue may hold due deliveries */
+static TimestampTz next_due = 0;	/* earliest known future due time */
+static TimestampTz backoff_until = 0;
+static TimestampTz next_housekeeping = 0;
+static SPIPlanPtr claim_plan = NULL;
+static SPIPlanPtr record_plan = NULL;
+static SPIPlanPtr next_due_plan = NULL;
+static TimestampTz next_cleanup = 0;
+
+/*
+ * wh_register_worker registers the delivery worker; called from _PG_init.
+ */
+void
+wh_register_worker(void)
+{
+	BackgroundWorker worker;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
+		BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = 5;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "webhooks");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "webhooks_worker_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "webhooks delivery worker");
+	snprintf(worker.bgw_type, BGW_MAXLEN, "webhooks delivery worker");
+	RegisterBackgroundWorker(&worker);
+}
+
+/*
+ * leave_shmem clears the worker's latch from shared memory at exit.
+ */
+static void
+leave_shmem(int code, Datum arg)
+{
+	SpinLockAcquire(&wh_shared->mutex);
+	wh_shared->worker_latch = NULL;
+	wh_shared->worker_pid = 0;
+	SpinLockRelease(&wh_shared->mutex);
+}
+
+static void
+shutdown_http(int code, Datum arg)
+{
+	wh_http_shutdown();
+}
+
+static InflightEntry *
+inflight_entry(const pg_uuid_t *webhook, bool create)
+{
+	bool		found;
+	InflightEntry *e = hash_search(inflight_by_webhook, webhook,
+								   create ? HASH_ENTER : HASH_FIND, &found);
+
+	if (create && !found)
+		e->count = 0;
+	return e;
+}
+
+static int
+per_webhook_limit(void)
+{
+	return Max(webhooks_max_host_connections * 4, 4);
+}
+
+/*
+ * saturated_webhooks returns the uuid[] of webhooks that have as many
+ * requests in flight as they may.
+ */
+static Datum
+saturated_webhooks(void)
+{
+	HASH_SEQ_STATUS seq;
+	InflightEntry *e;
+	Datum	   *elems = palloc(sizeof(Datum) * (hash_get_num_entries(inflight_by_webhook) + 1));
+	int			n = 0;
+
+	hash_seq_init(&seq, inflight_by_webhook);
+	while ((e = hash_seq_search(&seq)) != NULL)
+	{
+		if (e->count >= per_webhook_limit())
+			elems[n++] = UUIDPGetDatum(&e->webhook);
+	}
+	return PointerGetDatum(construct_array(elems, n, UUIDOID, UUID_LEN, false,
+										   TYPALIGN_CHAR));
+}
+
+static SPIPlanPtr
+keep(const char *sql, int nargs, Oid *types)
+{
+	SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
+
+	if (plan == NULL || SPI_keepplan(plan) != 0)
+		elog(ERROR, "webhooks: could not prepare \"%s\"", sql);
+	return plan;
+}
+
+/*
+ * record_judged writes every judged outcome with one call of _record().
+ */
+static void
+record_judged(void)
+{
+	Datum		args[RECORD_ARGS];
+	Datum	   *cols[RECORD_ARGS];
+	bool	   *nulls[RECORD_ARGS];
+	static const Oid types[RECORD_ARGS] = {
+		UUIDOID, UUIDOID, UUIDOID, INT4OID, TIMESTAMPTZOID, FLOAT8OID,
+		INT4OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID,
+		BOOLOID, BOOLOID, BOOLOID
+	};
+	dlist_iter	it;
+	int			i = 0;
+	int			dims[1];
+	int			lbs[1] = {1};
+	uint64		delivered = 0;
+	uint64		failed = 0;
+	int			rc;
+
+	if (njudged == 0)
+		return;
+	if (record_plan == NULL)
+	{
+		Oid			arrtypes[RECORD_ARGS];
+
+		for (int c = 0; c < RECORD_ARGS; c++)
+			arrtypes[c] = get_array_type(types[c]);
+		record_plan = keep("SELECT webhooks._record($1, $2, $3, $4, $5, $6, $7,"
+						   " $8, $9, $10, $11, $12, $13, $14, $15)",
+						   RECORD_ARGS, arrtypes);
+	}
+
+	for (int c = 0; c < RECORD_ARGS; c++)
+	{
+		cols[c] = palloc(sizeof(Datum) * njudged);
+		nulls[c] = palloc0(sizeof(bool) * njudged);
+	}
+
+	dlist_foreach(it, &judged)
+	{
+		WhDelivery *d = dlist_container(WhDelivery, done_node, it.cur);
+		WhRequest  *r = &d->req;
+
+		cols[0][i] = UUIDPGetDatum(&d->tenant);
+		cols[1][i] = UUIDPGetDatum(&d->webhook);
+		cols[2][i] = UUIDPGetDatum(&d->event);
+		cols[3][i] = Int32GetDatum(d->attempt);
+		cols[4][i] = TimestampTzGetDatum(d->attempted_at);
+		cols[5][i] = Float8GetDatum(r->duration_ms);
+		nulls[5][i] = !d->sent;
+		cols[6][i] = Int32GetDatum(r->status);
+		nulls[6][i] = !d->sent || r->status == 0;
+		cols[7][i] = d->message ? CStringGetTextDatum(d->message) : (Datum) 0;
+		nulls[7][i] = d->message == NULL;
+		cols[8][i] = CStringGetTextDatum(d->outcome);
+		cols[9][i] = d->trigger ? CStringGetTextDatum(d->trigger) : (Datum) 0;
+		nulls[9][i] = d->trigger == NULL;
+		nulls[10][i] = !d->sent || r->response_len == 0;
+		if (!nulls[10][i])
+			cols[10][i] = PointerGetDatum(cstring_to_text_with_len(r->response,
+																   r->response_len));
+		cols[11][i] = TimestampTzGetDatum(d->retry_at);
+		nulls[11][i] = strcmp(d->outcome, "retrying") != 0;
+		cols[12][i] = BoolGetDatum(d->divert_now);
+		cols[13][i] = BoolGetDatum(d->suspend_now);
+		cols[14][i] = BoolGetDatum(d->resend);
+
+		if (strcmp(d->outcome, "delivered") == 0)
+			delivered++;
+		else if (strcmp(d->outcome, "failed") == 0)
+			failed++;
+		i++;
+	}
+
+	dims[0] = njudged;
+	for (int c = 0; c < RECORD_ARGS; c++)
+	{
+		int16		typlen;
+		bool		typbyval;
+		char		typalign;
+
+		get_typlenbyvalalign(types[c], &typlen, &typbyval, &typalign);
+		args[c] = PointerGetDatum(construct_md_array(cols[c], nulls[c], 1, dims,
+													 lbs, types[c], typlen,
+													 typbyval, typalign));
+	}
+
+	rc = SPI_execute_plan(record_plan, args, NULL, false, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "webhooks: could not record outcomes: %s",
+			 SPI_result_code_string(rc));
+
+	pg_atomic_fetch_add_u64(&wh_shared->attempts, njudged);
+	pg_atomic_fetch_add_u64(&wh_shared->failed, failed);
+	wh_count_delivered(delivered, (uint64) time(NULL));
+}
+
+/*
+ * forget_judged frees the recorded outcomes.
+ */
+static void
+forget_judged(void)
+{
+	dlist_mutable_iter it;
+
+	dlist_foreach_modify(it, &judged)
+	{
+		WhDelivery *d = dlist_container(WhDelivery, done_node, it.cur);
+
+		dlist_delete(it.cur);
+		wh_delivery_free(d);
+	}
+	njudged = 0;
+}
+
+static void
+add_judged(WhDelivery *d)
+{
+	dlist_push_tail(&judged, &d->done_node);
+	njudged++;
+}
+
+/*
+ * claim leases up to n due deliveries and returns them as a list of
+ * WhDelivery in delivery_cxt.  Deliveries that need no request are judged
+ * at once.
+ */
+static List *
+claim(int n)
+{
+	Datum		args[3];
+	int			rc;
+	List	   *started = NIL;
+
+	if (claim_plan == NULL)
+	{
+		Oid			types[3] = {INT4OID, INT8OID, UUIDARRAYOID};
+
+		claim_plan = keep("SELECT * FROM webhooks._claim($1, $2, $3)", 3, types);
+	}
+	args[0] = Int32GetDatum(n);
+	args[1] = Int64GetDatum((int64) webhooks_lease_seconds * 1000);
+	args[2] = saturated_webhooks();
+	rc = SPI_execute_plan(claim_plan, args, NULL, false, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "webhooks: could not claim deliveries: %s",
+			 SPI_result_code_string(rc));
+
+	more_due = SPI_processed >= (uint64) n;
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		WhDelivery *d = wh_delivery_from_claim(SPI_tuptable->vals[i],
+											   SPI_tuptable->tupdesc,
+											   delivery_cxt);
+
+		/* the list outlives SPI's memory: keep it with the deliveries */
+		if (d->sent)
+		{
+			MemoryContext old = MemoryContextSwitchTo(delivery_cxt);
+
+			started = lappend(started, d);
+			MemoryContextSwitchTo(old);
+		}
+		else
+			add_judged(d);
+	}
+	return started;
+}
+
+/*
+ * find_next_due learns when the earliest delivery not yet due comes due.
+ */
+static void
+find_next_due(void)
+{
+	int			rc;
+	bool		isnull;
+	Datum		d;
+
+	if (next_due_plan == NULL)
+		next_due_plan = keep("SELECT min(due_at) FROM webhooks._delivery", 0, NULL);
+	rc = SPI_execute_plan(next_due_plan, NULL, NULL, true, 1);
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
+		return;
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	next_due = isnull ? 0 : DatumGetTimestampTz(d);
+}
+
+/*
+ * housekeeping applies the retention settings, about once a minute.
+ */
+static void
+housekeeping(void)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	Datum		args[2];
+	Oid			types[2] = {INT4OID, INT4OID};
+
+	if (now < next_cleanup)
+		return;
+	next_cleanup = now + (TimestampTz) CLEANUP_INTERVAL_MS * 1000;
+	args[0] = Int32GetDatum(webhooks_attempt_retention);
+	args[1] = Int32GetDatum(webhooks_event_retention);
+	if (SPI_execute_with_args("SELECT webhooks._housekeeping($1, $2)", 2, types,
+							  args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(WARNING, "webhooks: housekeeping failed");
+}
+
+/*
+ * extension_ready reports whether webhooks is installed in this database,
+ * and takes the locks the batch needs on its tables, conditionally: when
+ * DROP EXTENSION (or anything else) holds one, the worker steps aside
+ * rather than deadlock with it or make it wait.
+ */
+static bool
+extension_ready(void)
+{
+	static const char *const tables[] = {
+		"_delivery", "_webhook", "_event", "_attempt", "_webhook_stats",
+		"_diverted_event"
+	};
+	Oid			nsp;
+
+	if (!OidIsValid(get_extension_oid("webhooks", true)))
+		return false;
+	nsp = get_namespace_oid(WEBHOOKS_SCHEMA, true);
+	if (!OidIsValid(nsp))
+		return false;
+	for (int i = 0; i < lengthof(tables); i++)
+	{
+		Oid			rel = get_relname_relid(tables[i], nsp);
+
+		if (!OidIsValid(rel) ||
+			!ConditionalLockRelationOid(rel, RowExclusiveLock))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * run_batch records what was judged and claims more, in one transaction.
+ * It returns the claimed deliveries to start once committed.
+ */
+static List *
+run_batch(bool do_claim, bool *ready)
+{
+	List	   *started = NIL;
+	int			room = webhooks_max_inflight - wh_http_inflight();
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, "webhooks: recording and claiming deliveries");
+
+	*ready = extension_ready();
+	if (*ready)
+	{
+		record_judged();
+		housekeeping();
+		if (do_claim && room > 0)
+		{
+			started = claim(Min(room, webhooks_batch_size));
+			if (!more_due)
+				find_next_due();
+		}
+	}
+
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_stat(false);
+	pgstat_report_activity(STATE_IDLE, NULL);
+	return started;
+}
+
+/*
+ * recover_leases makes every delivery a previous worker had in flight due
+ * now: there is one worker per cluster, so none of them is in flight.
+ */
+static void
+recover_leases(void)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (extension_ready())
+	{
+		int			rc = SPI_execute("UPDATE webhooks._delivery"
+									 " SET due_at = now(), leased_until = NULL"
+									 " WHERE leased_until IS NOT NULL",
+									 false, 0);
+
+		if (rc != SPI_OK_UPDATE)
+			elog(ERROR, "webhooks: could not recover leases");
+		if (SPI_processed > 0)
+			elog(LOG, "webhooks: %llu deliveries left in flight are due again",
+				 (unsigned long long) SPI_processed);
+	}
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+}
+
+/*
+ * start_requests sends claimed deliveries.
+ */
+static void
+start_requests(List *started)
+{
+	ListCell   *lc;
+
+	foreach(lc, started)
+	{
+		WhDelivery *d = lfirst(lc);
+		inflight_entry(&d->webhook, true)->count++;
+		wh_http_start(&d->req, webhooks_timeout_ms);
+	}
+	list_free(started);
+}
+
+/*
+ * collect_finished judges every request that finished.
+ */
+static void
+collect_finished(void)
+{
+	WhRequest  *req;
+	MemoryContext old = MemoryContextSwitchTo(delivery_cxt);
+
+	while ((req = wh_http_next_done()) != NULL)
+	{
+		WhDelivery *d = (WhDelivery *) req;
+		InflightEntry *e = inflight_entry(&d->webhook, false);
+
+		if (e != NULL && --e->count <= 0)
+			hash_search(inflight_by_webhook, &d->webhook, HASH_REMOVE, NULL);
+		wh_delivery_judge(d);
+		add_judged(d);
+	}
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * wait_timeout_ms returns how long the loop may sleep.
+ */
+static long
+wait_timeout_ms(TimestampTz now)
+{
+	long		timeout = IDLE_TIMEOUT_MS;
+	long		curl_ms = wh_http_timeout_ms();
+
+	if (curl_ms >= 0 && curl_ms < timeout)
+		timeout = curl_ms;
+	if (next_due > 0)
+	{
+		long		due_ms = (long) ((next_due - now) / 1000);
+
+		timeout = Max(0, Min(timeout, due_ms + 1));
+	}
+	if (backoff_until > now)
+		timeout = Min(timeout, (long) ((backoff_until - now) / 1000) + 1);
+	return timeout;
+}
+
+/*
+ * webhooks_worker_main is the worker's entry point.
+ */
+void
+webhooks_worker_main(Datum main_arg)
+{
+	WaitEventSet *wes;
+	HASHCTL		ctl;
+	volatile bool ready = false;
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+
+	BackgroundWorkerInitializeConnection(webhooks_database, NULL, 0);
+	pgstat_report_appname("webhooks delivery worker");
+
+	/* outcomes are re-sent if lost, never lost: no need to wait for fsync */
+	SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_OVERRIDE);
+
+	SpinLockAcquire(&wh_shared->mutex);
+	wh_shared->worker_latch = MyLatch;
+	wh_shared->worker_pid = MyProcPid;
+	SpinLockRelease(&wh_shared->mutex);
+	before_shmem_exit(leave_shmem, 0);
+
+	delivery_cxt = AllocSetContextCreate(TopMemoryContext,
+										 "webhooks deliveries",
+										 ALLOCSET_DEFAULT_SIZES);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(pg_uuid_t);
+	ctl.entrysize = sizeof(InflightEntry);
+	ctl.hcxt = TopMemoryContext;
+	inflight_by_webhook = hash_create("webhooks in flight", 256, &ctl,
+									  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+
+	wh_http_init();
+	on_proc_exit(shutdown_http, 0);
+	wh_http_configure(webhooks_max_host_connections);
+
+	wes = CreateWaitEventSet(TopMemoryContext, 3);
+	AddWaitEventToSet(wes, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
+	AddWaitEventToSet(wes, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
+	AddWaitEventToSet(wes, WL_SOCKET_READABLE, wh_http_fd(), NULL, NULL);
+
+	elog(LOG, "webhooks delivery worker started for database \"%s\"",
+		 webhooks_database);
+
+	PG_TRY();
+	{
+		recover_leases();
+	}
+	PG_CATCH();
+	{
+		EmitErrorReport();
+		FlushErrorState();
+		AbortCurrentTransaction();
+	}
+	PG_END_TRY();
+
+	for (;;)
+	{
+		TimestampTz now;
+		WaitEvent	ev;
+		volatile bool due;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+			wh_http_configure(webhooks_max_host_connections);
+		}
+
+		wh_http_drive();
+		collect_finished();
+
+		now = GetCurrentTimestamp();
+		due = more_due || (next_due > 0 && next_due <= now);
+		if (now >= backoff_until &&
+			(njudged > 0 ||
+			 (due && wh_http_inflight() < webhooks_max_inflight)))
+		{
+			List	   *started = NIL;
+
+			if (due)
+			{
+				more_due = false;
+				next_due = 0;
+			}
+			PG_TRY();
+			{
+				started = run_batch(due, (bool *) &ready);
+				forget_judged();
+				backoff_until = 0;
+			}
+			PG_CATCH();
+			{
+				/* log, keep the outcomes for the next try, and back off */
+				EmitErrorReport();
+				FlushErrorState();
+				AbortCurrentTransaction();
+				SPI_finish();
+				started = NIL;
+				more_due = true;
+				backoff_until = GetCurrentTimestamp() +
+					(TimestampTz) ERROR_BACKOFF_MS * 1000;
+			}
+			PG_END_TRY();
+			if (!ready)
+				forget_judged();
+			start_requests(started);
+			/* loop again at once: maybe more is due, or requests finished */
+			if (more_due || njudged > 0)
+				continue;
+		}
+
+		now = GetCurrentTimestamp();
+		if (WaitEventSetWait(wes, wait_timeout_ms(now), &ev, 1,
+							 PG_WAIT_EXTENSION) > 0 &&
+			(ev.events & WL_LATCH_SET))
+		{
+			ResetLatch(MyLatch);
+			more_due = true;
+		}
+		else if (now >= next_housekeeping)
+		{
+			/* nothing woke us for a while: look at the queue anyway */
+			more_due = true;
+			next_housekeeping = now + (TimestampTz) IDLE_TIMEOUT_MS * 1000;
+		}
+	}
+}
