@@ -35,7 +35,9 @@ PG_FUNCTION_INFO_V1(webhooks_delete_webhook);
 #define LIST_MAX_COUNT		1000
 
 /*
- * arg_not_null raises 22023 when a required argument is NULL.
+ * arg_not_null raises 22023 when a required argument is NULL.  Like every
+ * API error, it keeps the statement out of the server log: the request may
+ * carry a secret.
  */
 static void
 arg_not_null(FunctionCallInfo fcinfo, int argno, const char *name)
@@ -43,7 +45,8 @@ arg_not_null(FunctionCallInfo fcinfo, int argno, const char *name)
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must not be null", name)));
+				 errmsg("%s must not be null", name),
+				 errhidestmt(true)));
 }
 
 /*
@@ -79,6 +82,9 @@ end_call(Jsonb *result)
 	return JsonbPGetDatum(copy);
 }
 
+/*
+ * get_locator returns the webhook locator argument, which must not be NULL.
+ */
 static pg_ulid *
 get_locator(FunctionCallInfo fcinfo, int argno)
 {
@@ -86,12 +92,16 @@ get_locator(FunctionCallInfo fcinfo, int argno)
 	return PG_GETARG_ULID_P(argno);
 }
 
+/*
+ * not_found raises PT404 for a webhook the tenant does not have.
+ */
 static void
 not_found(const pg_ulid *locator)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_WEBHOOKS_NOT_FOUND),
-			 errmsg("webhook %s not found", ulid_to_cstring(locator))));
+			 errmsg("webhook %s not found", ulid_to_cstring(locator)),
+			 errhidestmt(true)));
 }
 
 /*

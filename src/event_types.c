@@ -100,7 +100,8 @@ wh_event_types_check(List *types, const char *field, List *existing)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid \"%s\": unknown event type \"%s\"",
 						field, unknown),
-				 errhint("Event types must name an entry of webhooks.event_type, or be a pattern such as \"policy.*\" that matches one.")));
+				 errhint("Event types must name an entry of webhooks.event_type, or be a pattern such as \"policy.*\" that matches one."),
+				 errhidestmt(true)));
 	return result;
 }
 

@@ -25,6 +25,9 @@
 
 #define JWT_CLAIMS_SETTING	"request.jwt.claims"
 
+/*
+ * hex_value returns the value of a hexadecimal digit, or -1.
+ */
 static int
 hex_value(char c)
 {
@@ -69,13 +72,18 @@ wh_parse_uuid(const char *text, pg_uuid_t *out)
 	return true;
 }
 
+/*
+ * deny raises 42501 for a call the JWT claims do not allow, keeping the
+ * statement (whose request may carry a secret) out of the server log.
+ */
 static void
 deny(const char *detail)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 			 errmsg("permission denied for this tenant"),
-			 errdetail("%s", detail)));
+			 errdetail("%s", detail),
+			 errhidestmt(true)));
 }
 
 /*
@@ -105,11 +113,12 @@ wh_check_tenant(const pg_uuid_t *tenant)
 	if (!JB_ROOT_IS_OBJECT(jb) ||
 		getKeyJsonValueFromContainer(&jb->root, webhooks_tenant_claim,
 									 strlen(webhooks_tenant_claim), &v) == NULL ||
-		v.type != jbvString)
+		v.type == jbvNull)
 		deny(psprintf("The request's JWT claims carry no \"%s\" claim.",
 					  webhooks_tenant_claim));
 
-	claim = pnstrdup(v.val.string.val, v.val.string.len);
+	claim = v.type == jbvString ?
+		pnstrdup(v.val.string.val, v.val.string.len) : pstrdup("");
 	if (!wh_parse_uuid(claim, &bound))
 		deny(psprintf("The request's JWT claim \"%s\" is not a uuid.",
 					  webhooks_tenant_claim));

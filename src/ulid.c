@@ -21,6 +21,7 @@
 #include "common/hashfn.h"
 #include "libpq/pqformat.h"
 #include "port/pg_bswap.h"
+#include "utils/inval.h"
 #include "utils/syscache.h"
 
 #include "ulid.h"
@@ -117,25 +118,46 @@ ulid_generate(pg_ulid *out)
 	*out = last_ulid;
 }
 
+/* OID of webhooks.ulid; forgotten whenever pg_type changes */
+static Oid	ulid_oid = InvalidOid;
+
 /*
- * ulid_type_oid returns the OID of webhooks.ulid, looked up once.
+ * ulid_type_oid_reset is a syscache callback: DROP and CREATE EXTENSION
+ * give the type a new OID.
+ */
+static void
+ulid_type_oid_reset(Datum arg, int cacheid, uint32 hashvalue)
+{
+	ulid_oid = InvalidOid;
+}
+
+/*
+ * ulid_type_oid returns the OID of webhooks.ulid, looked up once and again
+ * after pg_type changes.
  */
 Oid
 ulid_type_oid(void)
 {
-	static Oid	oid = InvalidOid;
+	static bool callback_registered = false;
 
-	if (!OidIsValid(oid))
+	if (!callback_registered)
+	{
+		CacheRegisterSyscacheCallback(TYPEOID, ulid_type_oid_reset, (Datum) 0);
+		callback_registered = true;
+	}
+	if (!OidIsValid(ulid_oid))
 	{
 		Oid			nsp = get_namespace_oid(WEBHOOKS_SCHEMA, false);
+		Oid			oid;
 
 		oid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
 							  CStringGetDatum("ulid"),
 							  ObjectIdGetDatum(nsp));
 		if (!OidIsValid(oid))
 			elog(ERROR, "type %s.ulid does not exist", WEBHOOKS_SCHEMA);
+		ulid_oid = oid;
 	}
-	return oid;
+	return ulid_oid;
 }
 
 /*
