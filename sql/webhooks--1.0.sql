@@ -528,9 +528,10 @@ CREATE TABLE webhooks._delivery (
 	webhook_locator webhooks.ulid NOT NULL,
 	event_locator webhooks.ulid NOT NULL,
 	attempts	integer NOT NULL DEFAULT 0,
-	-- when it may next be claimed: a retry's time, or the end of a lease
+	-- when it may be sent: at once, or when a retry is due
 	due_at		timestamptz NOT NULL DEFAULT now(),
-	-- set while the worker has it in flight
+	-- set while the worker has it in flight; a worker that died leaves a
+	-- lease that runs out by itself
 	leased_until timestamptz,
 	-- a resend of a diverted event: success removes the diverted record
 	resend		boolean NOT NULL DEFAULT false,
@@ -538,7 +539,13 @@ CREATE TABLE webhooks._delivery (
 );
 COMMENT ON TABLE webhooks._delivery IS
 	'Delivery queue: one row per event and subscribed webhook until its outcome is final';
-CREATE INDEX _delivery_due_idx ON webhooks._delivery (due_at);
+-- the claim order; the worker pages through it with a cursor, so that it
+-- never rescans what it has in flight
+CREATE INDEX _delivery_due_idx
+	ON webhooks._delivery (due_at, event_locator, webhook_locator);
+-- the lease changes only unindexed columns: claims are HOT updates
+ALTER TABLE webhooks._delivery SET (fillfactor = 80,
+	autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02);
 
 CREATE SEQUENCE webhooks._attempt_id_seq CACHE 1000;
 CREATE TABLE webhooks._attempt (
@@ -591,55 +598,66 @@ CREATE INDEX _diverted_event_time_idx
 	ON webhooks._diverted_event (tenant_locator, webhook_locator, failure_timestamp);
 
 /*
- * _claim leases up to batch due deliveries (skipping rows other sessions
- * hold and the webhooks in exclude) and returns what sending them needs.
- * A lease is a due time lease_ms ahead: a crashed worker's deliveries come
- * due again by themselves.  PL/pgSQL, so that the worker's session keeps
- * the plans of these statements.
+ * _claim leases up to batch due deliveries that come after a cursor in
+ * claim order (due_at, event_locator, webhook_locator), skipping rows that
+ * are leased, held by other sessions, or of the webhooks in exclude, and
+ * returns what sending them needs, with the due time for the cursor.
+ * PL/pgSQL, so that the worker's session keeps the plans.
  */
-CREATE FUNCTION webhooks._claim(batch integer, lease_ms bigint, exclude uuid[])
+CREATE FUNCTION webhooks._claim(batch integer, lease_ms bigint, exclude uuid[],
+								after_due timestamptz, after_event uuid,
+								after_webhook uuid)
 	RETURNS TABLE (
 		tenant_locator uuid, webhook_locator uuid, event_locator uuid,
 		attempt integer, resend boolean, url text, headers jsonb,
 		secure_ssl boolean, hmac_enabled boolean, secret text, tag text,
 		enabled boolean, suspended boolean, triggers text[], divert boolean,
 		suspend boolean, retry_type text, retry_interval bigint,
-		retry_attempts integer, payload text)
+		retry_attempts integer, payload text, due_at timestamptz)
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 	SET search_path = webhooks, pg_catalog, pg_temp
+	-- a batch touches a few hundred rows of large tables: probe indexes,
+	-- whatever the statistics of a churning queue say
+	SET enable_hashjoin = off
+	SET enable_mergejoin = off
 	AS $$
 #variable_conflict use_column
 BEGIN
 	RETURN QUERY
 	WITH u AS (
 		UPDATE _delivery d
-		SET due_at = now() + lease_ms * interval '1 millisecond',
-			leased_until = now() + lease_ms * interval '1 millisecond',
+		SET leased_until = now() + lease_ms * interval '1 millisecond',
 			attempts = d.attempts + 1
 		WHERE d.ctid = ANY (ARRAY(
 			SELECT q.ctid FROM _delivery q
 			WHERE q.due_at <= now()
+			  AND (q.due_at, q.event_locator, q.webhook_locator)
+				  > (after_due, after_event::ulid, after_webhook::ulid)
+			  AND (q.leased_until IS NULL OR q.leased_until < now())
 			  AND q.webhook_locator::uuid <> ALL (exclude)
-			ORDER BY q.due_at
+			ORDER BY q.due_at, q.event_locator, q.webhook_locator
 			LIMIT batch
 			FOR UPDATE SKIP LOCKED))
 		RETURNING d.tenant_locator, d.webhook_locator, d.event_locator,
-				  d.attempts, d.resend
+				  d.attempts, d.resend, d.due_at
 	)
 	SELECT u.tenant_locator, u.webhook_locator::uuid, u.event_locator::uuid,
 		   u.attempts, u.resend, w.url, w.headers, w.secure_ssl,
 		   w.hmac_enabled, w.secret, w.tag, w.enabled, w.suspended,
 		   w.triggers, w.divert, w.suspend, w.retry_type, w.retry_interval,
-		   w.retry_attempts, e.payload
+		   w.retry_attempts, e.payload, u.due_at
 	FROM u
+	-- OFFSET 0 keeps these lookups apart: one index probe per claimed row
 	LEFT JOIN LATERAL (
 		SELECT * FROM _webhook wh
 		WHERE wh.tenant_locator = u.tenant_locator
-		  AND wh.locator = u.webhook_locator) w ON true
+		  AND wh.locator = u.webhook_locator
+		OFFSET 0) w ON true
 	LEFT JOIN LATERAL (
 		SELECT ev.payload FROM _event ev
 		WHERE ev.tenant_locator = u.tenant_locator
-		  AND ev.locator = u.event_locator) e ON true;
+		  AND ev.locator = u.event_locator
+		OFFSET 0) e ON true;
 END
 $$;
 
@@ -659,6 +677,10 @@ CREATE FUNCTION webhooks._record(
 	RETURNS void
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 	SET search_path = webhooks, pg_catalog, pg_temp
+	-- a batch touches a few hundred rows of large tables: probe indexes,
+	-- whatever the statistics of a churning queue say
+	SET enable_hashjoin = off
+	SET enable_mergejoin = off
 	AS $$
 #variable_conflict use_column
 BEGIN
@@ -736,7 +758,7 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION webhooks._claim(integer, bigint, uuid[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION webhooks._claim(integer, bigint, uuid[], timestamptz, uuid, uuid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION webhooks._record(uuid[], uuid[], uuid[], integer[],
 	timestamptz[], double precision[], integer[], text[], text[], text[],
 	text[], timestamptz[], boolean[], boolean[], boolean[]) FROM PUBLIC;

@@ -16,12 +16,12 @@
  */
 #include "pg_prelude.h"
 
+#include "call.h"
 #include "event_types.h"
 #include "jsonb_util.h"
 #include "request.h"
 #include "response.h"
 #include "store.h"
-#include "tenant.h"
 #include "webhooks.h"
 
 PG_FUNCTION_INFO_V1(webhooks_create_webhook);
@@ -35,76 +35,6 @@ PG_FUNCTION_INFO_V1(webhooks_delete_webhook);
 #define LIST_MAX_COUNT		1000
 
 /*
- * arg_not_null raises 22023 when a required argument is NULL.  Like every
- * API error, it keeps the statement out of the server log: the request may
- * carry a secret.
- */
-static void
-arg_not_null(FunctionCallInfo fcinfo, int argno, const char *name)
-{
-	if (PG_ARGISNULL(argno))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must not be null", name),
-				 errhidestmt(true)));
-}
-
-/*
- * begin_call checks the tenant argument and its binding to the caller, and
- * connects to SPI.
- */
-static pg_uuid_t *
-begin_call(FunctionCallInfo fcinfo)
-{
-	pg_uuid_t  *tenant;
-
-	arg_not_null(fcinfo, 0, "tenant_locator");
-	tenant = PG_GETARG_UUID_P(0);
-	wh_check_tenant(tenant);
-	SPI_connect();
-	return tenant;
-}
-
-/*
- * end_call copies a jsonb result out of SPI's memory and disconnects.
- */
-static Datum
-end_call(Jsonb *result)
-{
-	Jsonb	   *copy = NULL;
-
-	if (result != NULL)
-	{
-		copy = SPI_palloc(VARSIZE(result));
-		memcpy(copy, result, VARSIZE(result));
-	}
-	SPI_finish();
-	return JsonbPGetDatum(copy);
-}
-
-/*
- * get_locator returns the webhook locator argument, which must not be NULL.
- */
-static pg_ulid *
-get_locator(FunctionCallInfo fcinfo, int argno)
-{
-	arg_not_null(fcinfo, argno, "webhook_locator");
-	return PG_GETARG_ULID_P(argno);
-}
-
-/*
- * not_found raises PT404 for a webhook the tenant does not have.
- */
-static void
-not_found(const pg_ulid *locator)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_WEBHOOKS_NOT_FOUND),
-			 errmsg("webhook %s not found", ulid_to_cstring(locator)),
-			 errhidestmt(true)));
-}
-
-/*
  * webhooks_create_webhook implements createWebhook.
  */
 Datum
@@ -113,12 +43,12 @@ webhooks_create_webhook(PG_FUNCTION_ARGS)
 	pg_uuid_t  *tenant;
 	WhWebhook	wh;
 
-	arg_not_null(fcinfo, 1, "request");
-	tenant = begin_call(fcinfo);
+	wh_arg_not_null(fcinfo, 1, "request");
+	tenant = wh_begin_call(fcinfo);
 	wh_webhook_init(&wh, tenant);
 	wh_parse_create_request(PG_GETARG_JSONB_P(1), &wh);
 	wh_store_insert(&wh);
-	PG_RETURN_DATUM(end_call(wh_webhook_response(&wh)));
+	PG_RETURN_DATUM(wh_end_call(wh_webhook_response(&wh)));
 }
 
 /*
@@ -127,13 +57,13 @@ webhooks_create_webhook(PG_FUNCTION_ARGS)
 Datum
 webhooks_fetch_webhook(PG_FUNCTION_ARGS)
 {
-	pg_uuid_t  *tenant = begin_call(fcinfo);
-	pg_ulid    *locator = get_locator(fcinfo, 1);
+	pg_uuid_t  *tenant = wh_begin_call(fcinfo);
+	pg_ulid    *locator = wh_get_locator(fcinfo, 1, "webhook_locator");
 	WhWebhook	wh;
 
 	if (!wh_store_load(tenant, locator, false, &wh))
-		not_found(locator);
-	PG_RETURN_DATUM(end_call(wh_webhook_response(&wh)));
+		wh_not_found("webhook", locator);
+	PG_RETURN_DATUM(wh_end_call(wh_webhook_response(&wh)));
 }
 
 /*
@@ -149,7 +79,7 @@ webhooks_fetch_webhooks(PG_FUNCTION_ARGS)
 	bool		completed;
 
 	memset(&f, 0, sizeof(f));
-	f.tenant = *begin_call(fcinfo);
+	f.tenant = *wh_begin_call(fcinfo);
 
 	f.offset = PG_ARGISNULL(1) ? 0 : PG_GETARG_INT32(1);
 	if (f.offset < 0)
@@ -193,7 +123,7 @@ webhooks_fetch_webhooks(PG_FUNCTION_ARGS)
 	/* "extended" (argument 8) is accepted; the envelope is always returned */
 
 	page = wh_store_list(&f, &completed);
-	PG_RETURN_DATUM(end_call(wh_webhook_list_response(page, completed)));
+	PG_RETURN_DATUM(wh_end_call(wh_webhook_list_response(page, completed)));
 }
 
 /*
@@ -207,14 +137,14 @@ webhooks_update_webhook(PG_FUNCTION_ARGS)
 	pg_ulid    *locator;
 	WhWebhook	wh;
 
-	arg_not_null(fcinfo, 2, "request");
-	tenant = begin_call(fcinfo);
-	locator = get_locator(fcinfo, 1);
+	wh_arg_not_null(fcinfo, 2, "request");
+	tenant = wh_begin_call(fcinfo);
+	locator = wh_get_locator(fcinfo, 1, "webhook_locator");
 	if (!wh_store_load(tenant, locator, true, &wh))
-		not_found(locator);
+		wh_not_found("webhook", locator);
 	wh_parse_update_request(PG_GETARG_JSONB_P(2), &wh);
 	wh_store_update(&wh);
-	PG_RETURN_DATUM(end_call(wh_webhook_response(&wh)));
+	PG_RETURN_DATUM(wh_end_call(wh_webhook_response(&wh)));
 }
 
 /*
@@ -224,12 +154,12 @@ webhooks_update_webhook(PG_FUNCTION_ARGS)
 Datum
 webhooks_unsuspend_webhook(PG_FUNCTION_ARGS)
 {
-	pg_uuid_t  *tenant = begin_call(fcinfo);
-	pg_ulid    *locator = get_locator(fcinfo, 1);
+	pg_uuid_t  *tenant = wh_begin_call(fcinfo);
+	pg_ulid    *locator = wh_get_locator(fcinfo, 1, "webhook_locator");
 
 	if (!wh_store_unsuspend(tenant, locator))
-		not_found(locator);
-	end_call(NULL);
+		wh_not_found("webhook", locator);
+	wh_end_call(NULL);
 	PG_RETURN_VOID();
 }
 
@@ -239,11 +169,11 @@ webhooks_unsuspend_webhook(PG_FUNCTION_ARGS)
 Datum
 webhooks_delete_webhook(PG_FUNCTION_ARGS)
 {
-	pg_uuid_t  *tenant = begin_call(fcinfo);
-	pg_ulid    *locator = get_locator(fcinfo, 1);
+	pg_uuid_t  *tenant = wh_begin_call(fcinfo);
+	pg_ulid    *locator = wh_get_locator(fcinfo, 1, "webhook_locator");
 
 	if (!wh_store_delete(tenant, locator))
-		not_found(locator);
-	end_call(NULL);
+		wh_not_found("webhook", locator);
+	wh_end_call(NULL);
 	PG_RETURN_VOID();
 }

@@ -15,7 +15,9 @@
 #include "webhooks.h"
 
 /*
- * wh_arg_not_null raises 22023 when a required argument is NULL.
+ * wh_arg_not_null raises 22023 when a required argument is NULL.  Like
+ * every API error, it keeps the statement out of the server log: the
+ * request may carry a secret.
  */
 void
 wh_arg_not_null(FunctionCallInfo fcinfo, int argno, const char *name)
@@ -23,7 +25,8 @@ wh_arg_not_null(FunctionCallInfo fcinfo, int argno, const char *name)
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must not be null", name)));
+				 errmsg("%s must not be null", name),
+				 errhidestmt(true)));
 }
 
 /*
@@ -77,6 +80,7 @@ wh_not_found(const char *what, const pg_ulid *locator)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_WEBHOOKS_NOT_FOUND),
-			 errmsg("%s %s not found", what, ulid_to_cstring(locator))));
+			 errmsg("%s %s not found", what, ulid_to_cstring(locator)),
+			 errhidestmt(true)));
 	pg_unreachable();
 }

@@ -172,8 +172,15 @@ webhooks_register_event_type(PG_FUNCTION_ARGS)
 	rc = SPI_execute_with_args("INSERT INTO " EVENT_TYPE_TABLE
 							   " (name, description) VALUES ($1, $2) "
 							   "ON CONFLICT (name) DO UPDATE "
-							   "SET description = EXCLUDED.description",
+							   "SET description = EXCLUDED.description "
+							   "WHERE NOT " EVENT_TYPE_TABLE ".builtin",
 							   2, argtypes, args, nulls, false, 0);
+	if (rc == SPI_OK_INSERT && SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid \"name\": \"%s\" is a built-in event type", name),
+				 errdetail("Built-in event types cannot be changed."),
+				 errhidestmt(true)));
 	if (rc != SPI_OK_INSERT)
 		elog(ERROR, "could not register event type: %s",
 			 SPI_result_code_string(rc));

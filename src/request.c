@@ -106,7 +106,7 @@ parse_header_map(JsonbContainer *map, const char *field, List *headers)
 			name = pnstrdup(v.val.string.val, v.val.string.len);
 			reason = wh_check_header_name(name, strlen(name));
 			if (reason != NULL)
-				jb_invalid(field, reason, NULL);
+				jb_invalid(name[0] ? jb_path(field, name) : field, reason, NULL);
 			if (wh_header_is_reserved(name, strlen(name)))
 				jb_invalid(jb_path(field, name),
 						   "header is set by the extension and may not be overridden",

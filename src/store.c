@@ -494,17 +494,24 @@ run_by_key(SPIPlanPtr *plan, const char *sql, int expected,
 }
 
 /*
- * wh_store_delete deletes a webhook; false when there is none.
+ * wh_store_delete deletes a webhook with its queue, diverted events and
+ * counters (D10); false when there is no such webhook.  Its attempts stay
+ * in the log until their retention ends.
  */
 bool
 wh_store_delete(const pg_uuid_t *tenant, const pg_ulid *locator)
 {
 	static SPIPlanPtr plan = NULL;
 
+#define OF_WEBHOOK " WHERE tenant_locator = $1 AND webhook_locator " ULID_EQ " $2::webhooks.ulid"
 	return run_by_key(&plan,
-					  "DELETE FROM " WEBHOOK_TABLE
+					  "WITH q AS (DELETE FROM webhooks._delivery" OF_WEBHOOK "),"
+					  " d AS (DELETE FROM webhooks._diverted_event" OF_WEBHOOK "),"
+					  " s AS (DELETE FROM webhooks._webhook_stats" OF_WEBHOOK ")"
+					  " DELETE FROM " WEBHOOK_TABLE
 					  " WHERE tenant_locator = $1 AND locator " ULID_EQ " $2::webhooks.ulid",
 					  SPI_OK_DELETE, tenant, locator);
+#undef OF_WEBHOOK
 }
 
 /*

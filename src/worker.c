@@ -52,6 +52,7 @@
 #define IDLE_TIMEOUT_MS 1000
 #define ERROR_BACKOFF_MS 1000
 #define CLEANUP_INTERVAL_MS 60000
+#define FLUSH_DELAY_MS 20		/* most an outcome waits to be recorded */
 
 /* per-webhook count of requests in flight */
 typedef struct InflightEntry
@@ -64,6 +65,7 @@ static MemoryContext delivery_cxt = NULL;
 static HTAB *inflight_by_webhook = NULL;
 static dlist_head judged = DLIST_STATIC_INIT(judged);
 static int	njudged = 0;
+static TimestampTz first_judged_at = 0;	/* when the oldest judged finished */
 static bool more_due = true;	/* the queue may hold due deliveries */
 static TimestampTz next_due = 0;	/* earliest known future due time */
 static TimestampTz backoff_until = 0;
@@ -282,6 +284,8 @@ forget_judged(void)
 static void
 add_judged(WhDelivery *d)
 {
+	if (njudged == 0)
+		first_judged_at = GetCurrentTimestamp();
 	dlist_push_tail(&judged, &d->done_node);
 	njudged++;
 }
@@ -509,6 +513,31 @@ collect_finished(void)
 }
 
 /*
+ * batch_worthwhile decides whether to run a transaction now.  Outcomes and
+ * claims are batched: a transaction runs when there is much to record,
+ * when the requests in flight run low and more is due, or when recorded
+ * outcomes have waited long enough.  An idle worker that is woken starts
+ * at once, so latency stays low when the load is.
+ */
+static bool
+batch_worthwhile(bool due, TimestampTz now)
+{
+	int			inflight = wh_http_inflight();
+	int			low_water = Min(webhooks_batch_size, webhooks_max_inflight / 2);
+
+	if (njudged >= webhooks_batch_size / 2)
+		return true;
+	if (due && inflight < webhooks_max_inflight - webhooks_batch_size / 2)
+		return true;
+	if (due && inflight < low_water)
+		return true;
+	if (njudged > 0 && (inflight < low_water ||
+						now - first_judged_at >= FLUSH_DELAY_MS * 1000))
+		return true;
+	return false;
+}
+
+/*
  * wait_timeout_ms returns how long the loop may sleep.
  */
 static long
@@ -527,6 +556,9 @@ wait_timeout_ms(TimestampTz now)
 	}
 	if (backoff_until > now)
 		timeout = Min(timeout, (long) ((backoff_until - now) / 1000) + 1);
+	if (njudged > 0)
+		timeout = Max(0, Min(timeout, FLUSH_DELAY_MS -
+							 (long) ((now - first_judged_at) / 1000)));
 	return timeout;
 }
 
@@ -609,9 +641,7 @@ webhooks_worker_main(Datum main_arg)
 
 		now = GetCurrentTimestamp();
 		due = more_due || (next_due > 0 && next_due <= now);
-		if (now >= backoff_until &&
-			(njudged > 0 ||
-			 (due && wh_http_inflight() < webhooks_max_inflight)))
+		if (now >= backoff_until && batch_worthwhile(due, now))
 		{
 			List	   *started = NIL;
 
