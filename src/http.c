@@ -4,8 +4,11 @@
  *	  The delivery worker's HTTP client.
  *
  * One libcurl multi handle lives for the life of the worker, so that
- * connections are kept alive and reused, at most webhooks.max_host_connections
- * to each host.  Its sockets are registered in an epoll set; the worker waits
+ * connections are kept alive and reused.  Requests are handed to libcurl
+ * only while their origin (scheme, host and port) has fewer than
+ * webhooks.max_host_connections requests there; the others wait in a queue
+ * of that origin here, since libcurl's own queue of pending transfers costs
+ * time in proportion to its length on every transfer it finishes.  Its sockets are registered in an epoll set; the worker waits
  * on that set's descriptor together with its latch, so interrupts (and the
  * procsignal barriers DROP DATABASE waits for) are served while requests are
  * in flight.  Easy handles are pooled.  Redirects are never followed, only
@@ -31,11 +34,22 @@
 
 #define MAX_POOLED_HANDLES	1024
 #define EPOLL_BATCH			256
+#define ORIGIN_KEY_LEN		256
+
+/* requests going to one scheme://host:port */
+typedef struct WhOrigin
+{
+	char		key[ORIGIN_KEY_LEN];	/* hash key */
+	int			active;			/* handed to libcurl */
+	dlist_head	waiting;		/* not yet handed over */
+} WhOrigin;
 
 static CURLM *multi = NULL;
 static int	epoll_fd = -1;
 static int64 timer_deadline_us = -1;	/* curl's next timeout; -1: none */
-static int	inflight = 0;
+static int	inflight = 0;		/* started and not finished, waiting included */
+static int	max_active_per_origin = 8;
+static HTAB *origins = NULL;
 static dlist_head done_list = DLIST_STATIC_INIT(done_list);
 static CURL *pool[MAX_POOLED_HANDLES];
 static int	pool_size = 0;
@@ -164,6 +178,16 @@ wh_http_init(void)
 	epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (epoll_fd < 0)
 		elog(ERROR, "webhooks: could not create an epoll set: %m");
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = ORIGIN_KEY_LEN;
+		ctl.entrysize = sizeof(WhOrigin);
+		ctl.hcxt = TopMemoryContext;
+		origins = hash_create("webhooks origins", 64, &ctl,
+							  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+	}
 	curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
 	curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, timer_cb);
 	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, 1024L);
@@ -175,6 +199,7 @@ wh_http_init(void)
 void
 wh_http_configure(int max_host_connections)
 {
+	max_active_per_origin = max_host_connections;
 	curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS,
 					  (long) max_host_connections);
 }
@@ -245,11 +270,37 @@ wh_http_add_header(WhRequest *req, const char *fmt,...)
 }
 
 /*
- * wh_http_start sends a request.  Its url, body and headers must stay
- * valid until it is released.
+ * origin_of finds (or makes) the origin of a URL: what comes between
+ * "://" and the path.
  */
-void
-wh_http_start(WhRequest *req, long timeout_ms)
+static WhOrigin *
+origin_of(const char *url)
+{
+	char		key[ORIGIN_KEY_LEN];
+	const char *start = strstr(url, "://");
+	size_t		len;
+	bool		found;
+	WhOrigin   *o;
+
+	start = start ? start + 3 : url;
+	len = strcspn(start, "/?#");
+	len = Min(len + (start - url), ORIGIN_KEY_LEN - 1);
+	memcpy(key, url, len);
+	key[len] = '\0';
+	o = hash_search(origins, key, HASH_ENTER, &found);
+	if (!found)
+	{
+		o->active = 0;
+		dlist_init(&o->waiting);
+	}
+	return o;
+}
+
+/*
+ * hand_over gives a request to libcurl.
+ */
+static void
+hand_over(WhRequest *req)
 {
 	CURL	   *easy = pool_size > 0 ? pool[--pool_size] : curl_easy_init();
 	CURLMcode	mrc;
@@ -257,14 +308,7 @@ wh_http_start(WhRequest *req, long timeout_ms)
 	if (easy == NULL)
 		elog(ERROR, "webhooks: could not create a libcurl handle");
 	req->easy = easy;
-	req->status = 0;
-	req->result = CURLE_OK;
-	req->blocked = false;
-	req->error[0] = '\0';
-	req->response[0] = '\0';
-	req->response_len = 0;
-	req->response_read = 0;
-	req->retry_after[0] = '\0';
+	req->origin->active++;
 
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, req);
 	curl_easy_setopt(easy, CURLOPT_URL, req->url);
@@ -278,8 +322,8 @@ wh_http_start(WhRequest *req, long timeout_ms)
 	curl_easy_setopt(easy, CURLOPT_POSTFIELDS, req->body);
 	curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) req->body_len);
 	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, req->headers);
-	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, req->timeout_ms);
+	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, req->timeout_ms);
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, req->secure_ssl ? 1L : 0L);
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, req->secure_ssl ? 2L : 0L);
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, write_cb);
@@ -294,7 +338,33 @@ wh_http_start(WhRequest *req, long timeout_ms)
 	if (mrc != CURLM_OK)
 		elog(ERROR, "webhooks: could not start a request: %s",
 			 curl_multi_strerror(mrc));
+}
+
+/*
+ * wh_http_start sends a request, at once or when its origin has a free
+ * connection.  Its url, body and headers must stay valid until it is
+ * released.  The timeout counts from when libcurl gets it.
+ */
+void
+wh_http_start(WhRequest *req, long timeout_ms)
+{
+	req->easy = NULL;
+	req->status = 0;
+	req->result = CURLE_OK;
+	req->blocked = false;
+	req->error[0] = '\0';
+	req->response[0] = '\0';
+	req->response_len = 0;
+	req->response_read = 0;
+	req->retry_after[0] = '\0';
+	req->timeout_ms = timeout_ms;
+	req->origin = origin_of(req->url);
 	inflight++;
+
+	if (req->origin->active < max_active_per_origin)
+		hand_over(req);
+	else
+		dlist_push_tail(&req->origin->waiting, &req->wait_node);
 }
 
 /*
@@ -319,6 +389,15 @@ finish(CURL *easy, CURLcode result)
 		strlcpy(req->error, curl_easy_strerror(result), sizeof(req->error));
 	inflight--;
 	dlist_push_tail(&done_list, &req->node);
+
+	/* the origin's connection is free: the next one waiting may go */
+	req->origin->active--;
+	if (!dlist_is_empty(&req->origin->waiting))
+		hand_over(dlist_container(WhRequest, wait_node,
+								  dlist_pop_head_node(&req->origin->waiting)));
+	else if (req->origin->active == 0)
+		hash_search(origins, req->origin->key, HASH_REMOVE, NULL);
+	req->origin = NULL;
 }
 
 /*

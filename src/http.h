@@ -32,6 +32,7 @@ typedef struct WhRequest
 	size_t		body_len;
 	struct curl_slist *headers;
 	bool		secure_ssl;
+	long		timeout_ms;
 
 	/* outcome */
 	int			status;			/* HTTP status, 0 when none */
@@ -45,6 +46,8 @@ typedef struct WhRequest
 	char		retry_after[64];	/* Retry-After value, "" when none */
 
 	CURL	   *easy;
+	struct WhOrigin *origin;	/* the scheme, host and port it goes to */
+	dlist_node	wait_node;		/* while waiting for a connection */
 } WhRequest;
 
 extern void wh_http_init(void);

@@ -585,7 +585,8 @@ wh_store_list(const WhListFilter *f, bool *completed)
 			appendStringInfo(&sql, " AND event_types OPERATOR(pg_catalog.&&) $%d", n);
 		}
 		argtypes[n++] = INT4OID;
-		appendStringInfo(&sql, " ORDER BY locator OFFSET $%d", n);
+		/* the table's column: SELECT_COLUMNS names a uuid "locator" too */
+		appendStringInfo(&sql, " ORDER BY " WEBHOOK_TABLE ".locator OFFSET $%d", n);
 		argtypes[n++] = INT4OID;
 		appendStringInfo(&sql, " LIMIT $%d", n);
 		plans[key] = prepare_kept(sql.data, n, argtypes);

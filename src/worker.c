@@ -16,7 +16,7 @@
  *	- start the claimed requests.
  *
  * The batch never waits for its slowest member: requests finish and are
- * replaced one by one.  A webhook with webhooks.max_host_connections × 4
+ * replaced as they go.  A webhook with a quarter of webhooks.max_inflight
  * requests in flight gets no more until some finish, so one hanging
  * endpoint cannot fill the window.  The worker's own transactions commit
  * asynchronously: losing the last few outcomes in a crash only means those
@@ -52,6 +52,8 @@
 #define IDLE_TIMEOUT_MS 1000
 #define ERROR_BACKOFF_MS 1000
 #define CLEANUP_INTERVAL_MS 60000
+#define CURSOR_RESET_MS 1000
+#define CLAIM_DUE_AT 21			/* column of _claim() with the due time */
 #define FLUSH_DELAY_MS 20		/* most an outcome waits to be recorded */
 
 /* per-webhook count of requests in flight */
@@ -74,6 +76,12 @@ static SPIPlanPtr claim_plan = NULL;
 static SPIPlanPtr record_plan = NULL;
 static SPIPlanPtr next_due_plan = NULL;
 static TimestampTz next_cleanup = 0;
+
+/* the claim cursor: the last claimed key in claim order */
+static TimestampTz cursor_due = DT_NOBEGIN;
+static pg_uuid_t cursor_event;
+static pg_uuid_t cursor_webhook;
+static TimestampTz cursor_reset_at = 0;
 
 /*
  * wh_register_worker registers the delivery worker; called from _PG_init.
@@ -125,10 +133,15 @@ inflight_entry(const pg_uuid_t *webhook, bool create)
 	return e;
 }
 
+/*
+ * per_webhook_limit is how many requests one webhook may have in flight: a
+ * quarter of the window, so that an endpoint that hangs leaves the rest to
+ * the others.
+ */
 static int
 per_webhook_limit(void)
 {
-	return Max(webhooks_max_host_connections * 4, 4);
+	return Max(webhooks_max_inflight / 4, webhooks_max_host_connections);
 }
 
 /*
@@ -291,26 +304,65 @@ add_judged(WhDelivery *d)
 }
 
 /*
+ * cursor_after reports whether claim-order key (due, event, webhook) comes
+ * after the cursor.
+ */
+static bool
+cursor_after(TimestampTz due, const pg_uuid_t *event, const pg_uuid_t *webhook)
+{
+	int			c;
+
+	if (due != cursor_due)
+		return due > cursor_due;
+	c = memcmp(event->data, cursor_event.data, UUID_LEN);
+	if (c != 0)
+		return c > 0;
+	return memcmp(webhook->data, cursor_webhook.data, UUID_LEN) > 0;
+}
+
+static void
+cursor_reset(void)
+{
+	cursor_due = DT_NOBEGIN;
+	memset(&cursor_event, 0, sizeof(cursor_event));
+	memset(&cursor_webhook, 0, sizeof(cursor_webhook));
+	cursor_reset_at = GetCurrentTimestamp();
+}
+
+/*
  * claim leases up to n due deliveries and returns them as a list of
  * WhDelivery in delivery_cxt.  Deliveries that need no request are judged
  * at once.
+ *
+ * Claims page through the queue in claim order from a cursor, so that the
+ * rows in flight at the head of the queue are not scanned again and again.
+ * The cursor goes back to the start when a claim comes up short (the end of
+ * what is due) and at least every CURSOR_RESET_MS, so that rows committed
+ * late with an early due time, and retries that came due, are found.
  */
 static List *
 claim(int n)
 {
-	Datum		args[3];
+	Datum		args[6];
 	int			rc;
 	List	   *started = NIL;
 
 	if (claim_plan == NULL)
 	{
-		Oid			types[3] = {INT4OID, INT8OID, UUIDARRAYOID};
+		Oid			types[6] = {INT4OID, INT8OID, UUIDARRAYOID, TIMESTAMPTZOID,
+		UUIDOID, UUIDOID};
 
-		claim_plan = keep("SELECT * FROM webhooks._claim($1, $2, $3)", 3, types);
+		claim_plan = keep("SELECT * FROM webhooks._claim($1, $2, $3, $4, $5, $6)",
+						  6, types);
 	}
+	if (GetCurrentTimestamp() - cursor_reset_at >= CURSOR_RESET_MS * 1000)
+		cursor_reset();
 	args[0] = Int32GetDatum(n);
 	args[1] = Int64GetDatum((int64) webhooks_lease_seconds * 1000);
 	args[2] = saturated_webhooks();
+	args[3] = TimestampTzGetDatum(cursor_due);
+	args[4] = UUIDPGetDatum(&cursor_event);
+	args[5] = UUIDPGetDatum(&cursor_webhook);
 	rc = SPI_execute_plan(claim_plan, args, NULL, false, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "webhooks: could not claim deliveries: %s",
@@ -319,9 +371,20 @@ claim(int n)
 	more_due = SPI_processed >= (uint64) n;
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
-		WhDelivery *d = wh_delivery_from_claim(SPI_tuptable->vals[i],
-											   SPI_tuptable->tupdesc,
-											   delivery_cxt);
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		WhDelivery *d = wh_delivery_from_claim(tup, desc, delivery_cxt);
+		bool		isnull;
+		TimestampTz due = DatumGetTimestampTz(SPI_getbinval(tup, desc,
+															CLAIM_DUE_AT,
+															&isnull));
+
+		if (cursor_after(due, &d->event, &d->webhook))
+		{
+			cursor_due = due;
+			cursor_event = d->event;
+			cursor_webhook = d->webhook;
+		}
 
 		/* the list outlives SPI's memory: keep it with the deliveries */
 		if (d->sent)
@@ -334,6 +397,8 @@ claim(int n)
 		else
 			add_judged(d);
 	}
+	if (!more_due)
+		cursor_reset();
 	return started;
 }
 
@@ -348,7 +413,8 @@ find_next_due(void)
 	Datum		d;
 
 	if (next_due_plan == NULL)
-		next_due_plan = keep("SELECT min(due_at) FROM webhooks._delivery", 0, NULL);
+		next_due_plan = keep("SELECT min(due_at) FROM webhooks._delivery"
+							 " WHERE due_at > now()", 0, NULL);
 	rc = SPI_execute_plan(next_due_plan, NULL, NULL, true, 1);
 	if (rc != SPI_OK_SELECT || SPI_processed != 1)
 		return;
@@ -458,7 +524,7 @@ recover_leases(void)
 	if (extension_ready())
 	{
 		int			rc = SPI_execute("UPDATE webhooks._delivery"
-									 " SET due_at = now(), leased_until = NULL"
+									 " SET leased_until = NULL"
 									 " WHERE leased_until IS NOT NULL",
 									 false, 0);
 
@@ -504,8 +570,14 @@ collect_finished(void)
 		WhDelivery *d = (WhDelivery *) req;
 		InflightEntry *e = inflight_entry(&d->webhook, false);
 
-		if (e != NULL && --e->count <= 0)
-			hash_search(inflight_by_webhook, &d->webhook, HASH_REMOVE, NULL);
+		if (e != NULL)
+		{
+			/* a webhook that was held back may take more again */
+			if (e->count-- == per_webhook_limit())
+				more_due = true;
+			if (e->count <= 0)
+				hash_search(inflight_by_webhook, &d->webhook, HASH_REMOVE, NULL);
+		}
 		wh_delivery_judge(d);
 		add_judged(d);
 	}
