@@ -20,6 +20,7 @@ OBJS = \
 	src/call.o \
 	src/events.o \
 	src/monitor.o \
+	src/diverted.o \
 	src/sign.o \
 	src/netblock.o \
 	src/policy.o \

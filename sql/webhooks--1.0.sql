@@ -602,7 +602,8 @@ CREATE INDEX _diverted_event_time_idx
  * _claim leases up to batch due deliveries that come after a cursor in
  * claim order (due_at, event_locator, webhook_locator), skipping rows that
  * are leased, held by other sessions, or of the webhooks in exclude, and
- * returns what sending them needs, with the due time for the cursor.
+ * returns what sending them needs, with the due time for the cursor and
+ * what an alert about a final failure needs.
  * PL/pgSQL, so that the worker's session keeps the plans.
  */
 CREATE FUNCTION webhooks._claim(batch integer, lease_ms bigint, exclude uuid[],
@@ -614,7 +615,10 @@ CREATE FUNCTION webhooks._claim(batch integer, lease_ms bigint, exclude uuid[],
 		secure_ssl boolean, hmac_enabled boolean, secret text, tag text,
 		enabled boolean, suspended boolean, triggers text[], divert boolean,
 		suspend boolean, retry_type text, retry_interval bigint,
-		retry_attempts integer, payload text, due_at timestamptz)
+		retry_attempts integer, payload text, due_at timestamptz,
+		name text, event_type text, alert_url text, alert_headers jsonb,
+		alert_secure_ssl boolean, alert_hmac_enabled boolean,
+		alert_secret text, alert_tag text)
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 	SET search_path = webhooks, pg_catalog, pg_temp
 	-- a batch touches a few hundred rows of large tables: probe indexes,
@@ -646,7 +650,9 @@ BEGIN
 		   u.attempts, u.resend, w.url, w.headers, w.secure_ssl,
 		   w.hmac_enabled, w.secret, w.tag, w.enabled, w.suspended,
 		   w.triggers, w.divert, w.suspend, w.retry_type, w.retry_interval,
-		   w.retry_attempts, e.payload, u.due_at
+		   w.retry_attempts, e.payload, u.due_at, w.name, e.type, w.alert_url,
+		   w.alert_headers, w.alert_secure_ssl, w.alert_hmac_enabled,
+		   w.alert_secret, w.alert_tag
 	FROM u
 	-- OFFSET 0 keeps these lookups apart: one index probe per claimed row
 	LEFT JOIN LATERAL (
@@ -655,7 +661,7 @@ BEGIN
 		  AND wh.locator = u.webhook_locator
 		OFFSET 0) w ON true
 	LEFT JOIN LATERAL (
-		SELECT ev.payload FROM _event ev
+		SELECT ev.payload, ev.type FROM _event ev
 		WHERE ev.tenant_locator = u.tenant_locator
 		  AND ev.locator = u.event_locator
 		OFFSET 0) e ON true;
@@ -710,7 +716,10 @@ BEGIN
 		INSERT INTO _diverted_event AS de
 			(tenant_locator, webhook_locator, event_locator, request_locator,
 			 failure_trigger, failure_message, failure_timestamp)
-		SELECT o.t, o.w, o.e, ev.request_id, coalesce(o."trigger", 'timeout'),
+		SELECT o.t, o.w, o.e, ev.request_id,
+			   -- the status code as text, or why there was none (D9)
+			   CASE WHEN o.status IS NOT NULL THEN o.status::text
+					ELSE coalesce(o."trigger", 'timeout') END,
 			   coalesce(o.error, 'HTTP ' || o.status), o.attempted_at
 		FROM o JOIN _event ev ON ev.tenant_locator = o.t AND ev.locator = o.e
 		WHERE o.divert
@@ -918,3 +927,70 @@ GRANT EXECUTE ON FUNCTION
 GRANT EXECUTE ON FUNCTION webhooks._worker_state() TO pg_monitor, webhooks_reader;
 GRANT SELECT ON webhooks.delivery_stats, webhooks.webhook_delivery_stats
 	TO pg_monitor, webhooks_reader;
+
+/* ---------------------------------------------------------------------
+ * The Diverted Events API.
+ * --------------------------------------------------------------------- */
+
+CREATE FUNCTION webhooks.fetch_diverted_event(
+	tenant_locator uuid, webhook_locator webhooks.ulid, event_locator webhooks.ulid)
+	RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'webhooks_fetch_diverted_event'
+	LANGUAGE C STABLE SECURITY DEFINER PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION webhooks.fetch_diverted_event(uuid, webhooks.ulid, webhooks.ulid) IS
+	'fetchDivertedEvent: one diverted event of a webhook as a DivertedEventResponse';
+
+CREATE FUNCTION webhooks.fetch_diverted_events(
+	tenant_locator uuid, webhook_locator webhooks.ulid,
+	"offset" integer DEFAULT NULL, count integer DEFAULT NULL)
+	RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'webhooks_fetch_diverted_events'
+	LANGUAGE C STABLE SECURITY DEFINER PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION webhooks.fetch_diverted_events(uuid, webhooks.ulid, integer, integer) IS
+	'fetchMultipleDivertedEvents: a page of a webhook''s diverted events in failureTimestamp order (a bare array)';
+
+CREATE FUNCTION webhooks.resend_diverted_event(
+	tenant_locator uuid, webhook_locator webhooks.ulid, event_locator webhooks.ulid)
+	RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'webhooks_resend_diverted_event'
+	LANGUAGE C VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION webhooks.resend_diverted_event(uuid, webhooks.ulid, webhooks.ulid) IS
+	'resendDivertedEvent: queue one new delivery of a diverted event; the record goes when it succeeds';
+
+CREATE FUNCTION webhooks.delete_diverted_event(
+	tenant_locator uuid, webhook_locator webhooks.ulid, event_locator webhooks.ulid)
+	RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'webhooks_delete_diverted_event'
+	LANGUAGE C VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION webhooks.delete_diverted_event(uuid, webhooks.ulid, webhooks.ulid) IS
+	'deleteDivertedEvent: forget a diverted event';
+
+CREATE FUNCTION webhooks.resend_diverted_events(
+	tenant_locator uuid, webhook_locator webhooks.ulid, since timestamptz DEFAULT NULL)
+	RETURNS bigint
+	AS 'MODULE_PATHNAME', 'webhooks_resend_diverted_events'
+	LANGUAGE C VOLATILE SECURITY DEFINER PARALLEL UNSAFE
+	SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION webhooks.resend_diverted_events(uuid, webhooks.ulid, timestamptz) IS
+	'Queue a resend of every event of a webhook diverted since a time (all when NULL); returns how many';
+
+REVOKE ALL ON FUNCTION
+	webhooks.fetch_diverted_event(uuid, webhooks.ulid, webhooks.ulid),
+	webhooks.fetch_diverted_events(uuid, webhooks.ulid, integer, integer),
+	webhooks.resend_diverted_event(uuid, webhooks.ulid, webhooks.ulid),
+	webhooks.delete_diverted_event(uuid, webhooks.ulid, webhooks.ulid),
+	webhooks.resend_diverted_events(uuid, webhooks.ulid, timestamptz)
+	FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+	webhooks.fetch_diverted_event(uuid, webhooks.ulid, webhooks.ulid),
+	webhooks.fetch_diverted_events(uuid, webhooks.ulid, integer, integer)
+	TO webhooks_reader;
+GRANT EXECUTE ON FUNCTION
+	webhooks.resend_diverted_event(uuid, webhooks.ulid, webhooks.ulid),
+	webhooks.delete_diverted_event(uuid, webhooks.ulid, webhooks.ulid),
+	webhooks.resend_diverted_events(uuid, webhooks.ulid, timestamptz)
+	TO webhooks_writer;

@@ -5,8 +5,9 @@
  *	  turned into a signed HTTP request, and judged when it finishes
  *	  (DESIGN.md D6 to D10, D12b).
  *
- * A delivery's memory lives in the worker's delivery context from claim to
- * recording; everything libcurl allocated is returned by wh_http_release.
+ * Each delivery lives in a small memory context of its own, from claim to
+ * recording, so that freeing it cannot leak; what libcurl allocated is
+ * returned by wh_http_release.
  *
  * IDENTIFICATION
  *	  src/delivery.c
@@ -16,9 +17,11 @@
 #include "pg_prelude.h"
 
 #include "common/pg_prng.h"
+#include "utils/json.h"
 
 #include "checks.h"
 #include "delivery.h"
+#include "jsonb_util.h"
 #include "policy.h"
 #include "sign.h"
 #include "ulid.h"
@@ -46,8 +49,14 @@ enum
 	C_RETRY_TYPE,
 	C_RETRY_INTERVAL,
 	C_RETRY_ATTEMPTS,
-	C_PAYLOAD
+	C_PAYLOAD,
+	C_DUE_AT,
+	C_NAME,
+	C_EVENT_TYPE,
+	C_ALERT_URL					/* then the same five as after C_URL */
 };
+
+StaticAssertDecl(C_DUE_AT == WH_CLAIM_DUE_AT, "claim columns out of step");
 
 static Datum
 col(HeapTuple tup, TupleDesc desc, int c, bool *isnull)
@@ -124,27 +133,55 @@ add_custom_headers(WhRequest *req, Jsonb *headers)
 }
 
 /*
- * build_request fills in the HTTP request of a delivery: the EventResponse
- * body and the Standard Webhooks headers, signed when hmacEnabled (D6).
+ * target_from_row reads the six endpoint columns of a claimed row that
+ * start at first (url, headers, secure_ssl, hmac_enabled, secret, tag).
  */
 static void
-build_request(WhDelivery *d, HeapTuple tup, TupleDesc desc)
+target_from_row(HeapTuple tup, TupleDesc desc, int first, WhTarget *t)
 {
-	WhRequest  *req = &d->req;
-	char		id[ULID_TEXT_LEN + 1];
-	char		ts[32];
-	char	   *secret;
 	bool		isnull;
-	Datum		headers;
+	Datum		headers = col(tup, desc, first + 1, &isnull);
 
-	req->url = col_text(tup, desc, C_URL);
-	req->body = col_text(tup, desc, C_PAYLOAD);
-	req->body_len = strlen(req->body);
-	req->secure_ssl = col_bool(tup, desc, C_SECURE_SSL);
+	t->url = col_text(tup, desc, first);
+	t->headers = isnull ? NULL : DatumGetJsonbPCopy(headers);
+	t->secure_ssl = col_bool(tup, desc, first + 2);
+	t->hmac_enabled = col_bool(tup, desc, first + 3);
+	t->secret = col_text(tup, desc, first + 4);
+	t->tag = col_text(tup, desc, first + 5);
+}
+
+/*
+ * forget_secret wipes a target's secret from memory.
+ */
+static void
+forget_secret(WhTarget *t)
+{
+	if (t->secret != NULL)
+	{
+		explicit_bzero(t->secret, strlen(t->secret));
+		pfree(t->secret);
+		t->secret = NULL;
+	}
+}
+
+/*
+ * prepare_request fills in an HTTP request to a target: the body, the
+ * Standard Webhooks headers (signed when the target has hmacEnabled, D6)
+ * and the target's custom headers.  id is the webhook-id.
+ */
+static void
+prepare_request(WhRequest *req, const WhTarget *t, const char *id,
+				TimestampTz at, char *body)
+{
+	char		ts[32];
+
+	req->url = pstrdup(t->url);
+	req->body = body;
+	req->body_len = strlen(body);
+	req->secure_ssl = t->secure_ssl;
 	req->headers = NULL;
 
-	ulid_encode(d->event.data, id);
-	snprintf(ts, sizeof(ts), "%ld", (long) (d->attempted_at / USECS_PER_SEC +
+	snprintf(ts, sizeof(ts), "%ld", (long) (at / USECS_PER_SEC +
 											(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY));
 
 	wh_http_add_header(req, "Content-Type: application/json");
@@ -153,14 +190,12 @@ build_request(WhDelivery *d, HeapTuple tup, TupleDesc desc)
 	wh_http_add_header(req, "webhook-id: %s", id);
 	wh_http_add_header(req, "webhook-timestamp: %s", ts);
 
-	secret = col_text(tup, desc, C_SECRET);
-	if (col_bool(tup, desc, C_HMAC_ENABLED) && secret != NULL)
+	if (t->hmac_enabled && t->secret != NULL)
 	{
 		unsigned char key[WH_MAX_KEY_LEN];
-		int			key_len = wh_secret_key(secret, strlen(secret), key,
+		int			key_len = wh_secret_key(t->secret, strlen(t->secret), key,
 											sizeof(key));
 		char		sig[WH_SIGNATURE_LEN + 1];
-		char	   *tag = col_text(tup, desc, C_TAG);
 
 		if (key_len < 0 ||
 			wh_sign(key, key_len, id, ts, req->body, req->body_len, sig) < 0)
@@ -168,26 +203,38 @@ build_request(WhDelivery *d, HeapTuple tup, TupleDesc desc)
 		explicit_bzero(key, sizeof(key));
 		wh_http_add_header(req, "webhook-signature: %s", sig);
 		wh_http_add_header(req, "Socotra-Signature: %s", sig);
-		if (tag != NULL)
-			wh_http_add_header(req, "Socotra-Signature-Tag: %s", tag);
+		if (t->tag != NULL)
+			wh_http_add_header(req, "Socotra-Signature-Tag: %s", t->tag);
 	}
-	if (secret != NULL)
-		explicit_bzero(secret, strlen(secret));
-
-	headers = col(tup, desc, C_HEADERS, &isnull);
-	if (!isnull)
-		add_custom_headers(req, DatumGetJsonbP(headers));
+	if (t->headers != NULL)
+		add_custom_headers(req, t->headers);
 }
 
 /*
  * wh_delivery_from_claim builds a delivery from one row of _claim() in cxt.
  * Deliveries that must not be sent (D10, D12b) come back already judged.
  */
+/*
+ * new_delivery makes a delivery in a memory context of its own, under cxt,
+ * and switches to that context.  Returns the context to switch back to.
+ */
+static MemoryContext
+new_delivery(MemoryContext cxt, WhDelivery **out)
+{
+	MemoryContext own = AllocSetContextCreate(cxt, "webhooks delivery",
+											  ALLOCSET_SMALL_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(own);
+
+	*out = palloc0(sizeof(WhDelivery));
+	(*out)->cxt = own;
+	return old;
+}
+
 WhDelivery *
 wh_delivery_from_claim(HeapTuple tup, TupleDesc desc, MemoryContext cxt)
 {
-	MemoryContext old = MemoryContextSwitchTo(cxt);
-	WhDelivery *d = palloc0(sizeof(WhDelivery));
+	WhDelivery *d;
+	MemoryContext old = new_delivery(cxt, &d);
 	bool		isnull;
 	Datum		v;
 
@@ -243,7 +290,25 @@ wh_delivery_from_claim(HeapTuple tup, TupleDesc desc, MemoryContext cxt)
 			settle(d, "dropped", NULL, "webhook suspended");
 	}
 	else
-		build_request(d, tup, desc);
+	{
+		WhTarget	t;
+		char		id[ULID_TEXT_LEN + 1];
+
+		target_from_row(tup, desc, C_URL, &t);
+		ulid_encode(d->event.data, id);
+		prepare_request(&d->req, &t, id, d->attempted_at,
+						col_text(tup, desc, C_PAYLOAD));
+		forget_secret(&t);
+	}
+
+	/* what a failure notice would need (D9) */
+	if (SPI_getbinval(tup, desc, C_ALERT_URL, &isnull), !isnull)
+	{
+		d->alert = palloc(sizeof(WhTarget));
+		target_from_row(tup, desc, C_ALERT_URL, d->alert);
+		d->webhook_name = col_text(tup, desc, C_NAME);
+		d->event_type = col_text(tup, desc, C_EVENT_TYPE);
+	}
 
 	MemoryContextSwitchTo(old);
 	return d;
@@ -257,15 +322,16 @@ static void
 final_failure(WhDelivery *d)
 {
 	d->outcome = "failed";
-	d->divert_now = d->divert;
+	d->divert_now = d->divert || d->resend;
 	d->suspend_now = d->suspend;
+	d->alert_now = d->alert != NULL;
 }
 
 /*
- * wh_delivery_judge decides the outcome of a finished request (D7, D8).
+ * judge decides the outcome of a finished request (D7, D8).
  */
-void
-wh_delivery_judge(WhDelivery *d)
+static void
+judge(WhDelivery *d)
 {
 	WhRequest  *req = &d->req;
 	int			status = WH_STATUS_NONE;
@@ -293,9 +359,13 @@ wh_delivery_judge(WhDelivery *d)
 							 status);
 	if (match < 0)
 	{
-		/* not a failure this webhook handles: recorded and dropped */
+		/*
+		 * Not a failure this webhook handles: recorded and dropped.  A
+		 * resend keeps its diverted record, brought up to date (D10).
+		 */
 		d->outcome = "failed";
 		d->trigger = NULL;
+		d->divert_now = d->resend;
 		return;
 	}
 	d->trigger = d->triggers[match];
@@ -324,21 +394,74 @@ wh_delivery_judge(WhDelivery *d)
 }
 
 /*
+ * wh_delivery_judge judges a finished request in the delivery's memory.
+ */
+void
+wh_delivery_judge(WhDelivery *d)
+{
+	MemoryContext old = MemoryContextSwitchTo(d->cxt);
+
+	judge(d);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * wh_delivery_alert builds the failure notice of a delivery that failed
+ * for good, to the webhook's alert endpoint, signed by that endpoint's own
+ * settings (D9).  It is sent once; nothing records its outcome but the log.
+ */
+WhDelivery *
+wh_delivery_alert(const WhDelivery *failed, MemoryContext cxt)
+{
+	WhDelivery *a;
+	MemoryContext old = new_delivery(cxt, &a);
+	StringInfoData body;
+	pg_ulid		notice;
+	char		id[ULID_TEXT_LEN + 1];
+	char		event[ULID_TEXT_LEN + 1];
+	char		webhook[ULID_TEXT_LEN + 1];
+	const char *trigger;
+
+	a->is_alert = true;
+	a->sent = true;
+	a->tenant = failed->tenant;
+	a->webhook = failed->webhook;
+	a->event = failed->event;
+	a->attempted_at = GetCurrentTimestamp();
+
+	ulid_generate(&notice);
+	ulid_encode(notice.data, id);
+	ulid_encode(failed->event.data, event);
+	ulid_encode(failed->webhook.data, webhook);
+	trigger = failed->req.status > 0 ? psprintf("%d", failed->req.status) : "timeout";
+
+	initStringInfo(&body);
+	appendStringInfo(&body, "{\"type\":\"webhook.delivery.failed\","
+					 "\"webhookLocator\":\"%s\",\"webhookName\":", webhook);
+	escape_json(&body, failed->webhook_name ? failed->webhook_name : "");
+	appendStringInfo(&body, ",\"eventLocator\":\"%s\",\"eventType\":", event);
+	escape_json(&body, failed->event_type ? failed->event_type : "");
+	appendStringInfo(&body, ",\"failureTrigger\":\"%s\",\"failureMessage\":", trigger);
+	escape_json(&body, failed->message ? failed->message : "");
+	appendStringInfo(&body, ",\"failureTimestamp\":\"%s\",\"attempts\":%d,"
+					 "\"diverted\":%s,\"suspended\":%s}",
+					 jb_format_timestamp(a->attempted_at), failed->attempt,
+					 failed->divert_now ? "true" : "false",
+					 failed->suspend_now ? "true" : "false");
+
+	prepare_request(&a->req, failed->alert, id, a->attempted_at, body.data);
+	MemoryContextSwitchTo(old);
+	return a;
+}
+
+/*
  * wh_delivery_free releases a delivery once its outcome is recorded.
  */
 void
 wh_delivery_free(WhDelivery *d)
 {
+	if (d->alert)
+		forget_secret(d->alert);
 	wh_http_release(&d->req);
-	if (d->req.url)
-		pfree(d->req.url);
-	if (d->req.body)
-		pfree(d->req.body);
-	if (d->message)
-		pfree(d->message);
-	for (int i = 0; i < d->ntriggers; i++)
-		pfree(d->triggers[i]);
-	if (d->triggers)
-		pfree(d->triggers);
-	pfree(d);
+	MemoryContextDelete(d->cxt);
 }

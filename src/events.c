@@ -23,6 +23,7 @@
 #include "utils/json.h"
 
 #include "call.h"
+#include "events.h"
 #include "checks.h"
 #include "event_types.h"
 #include "jsonb_util.h"
@@ -69,6 +70,21 @@ wake_callback(XactEvent event, void *arg)
 		default:
 			break;
 	}
+}
+
+/*
+ * wh_wake_worker_at_commit arranges for the delivery worker to be woken
+ * when the current transaction commits.
+ */
+void
+wh_wake_worker_at_commit(void)
+{
+	if (!callback_registered)
+	{
+		RegisterXactCallback(wake_callback, NULL);
+		callback_registered = true;
+	}
+	wake_at_commit = true;
 }
 
 /*
@@ -270,12 +286,7 @@ webhooks_publish_event(PG_FUNCTION_ARGS)
 	if (rc != SPI_OK_INSERT)
 		elog(ERROR, "could not publish event: %s", SPI_result_code_string(rc));
 
-	if (!callback_registered)
-	{
-		RegisterXactCallback(wake_callback, NULL);
-		callback_registered = true;
-	}
-	wake_at_commit = true;
+	wh_wake_worker_at_commit();
 
 	PG_RETURN_DATUM(wh_end_call(DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
 																   CStringGetDatum(payload)))));

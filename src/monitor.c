@@ -15,6 +15,7 @@
 #include "call.h"
 #include "jsonb_util.h"
 #include "shmem.h"
+#include "store.h"
 #include "webhooks.h"
 
 PG_FUNCTION_INFO_V1(webhooks_worker_state);
@@ -74,15 +75,10 @@ webhooks_fetch_webhook_attempts(PG_FUNCTION_ARGS)
 		jb_invalid("count", psprintf("must be from 1 to %d", ATTEMPTS_MAX_COUNT),
 				   NULL);
 
+	if (!wh_store_exists(tenant, webhook))
+		wh_not_found("webhook", webhook);
 	args[0] = UUIDPGetDatum(tenant);
 	args[1] = UUIDPGetDatum((pg_uuid_t *) webhook);
-	if (SPI_execute_with_args("SELECT 1 FROM " WEBHOOK_TABLE
-							  " WHERE tenant_locator = $1"
-							  " AND locator " ULID_EQ " $2::webhooks.ulid",
-							  2, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not look up webhook");
-	if (SPI_processed == 0)
-		wh_not_found("webhook", webhook);
 
 	args[2] = Int32GetDatum(offset);
 	args[3] = Int32GetDatum(count);
@@ -90,8 +86,7 @@ webhooks_fetch_webhook_attempts(PG_FUNCTION_ARGS)
 							  "SELECT coalesce(jsonb_agg(jsonb_build_object("
 							  " 'eventLocator', a.event_locator::text,"
 							  " 'attempt', a.attempt,"
-							  " 'timestamp', to_char(a.attempted_at AT TIME ZONE 'UTC',"
-							  "   'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
+							  " 'timestamp', " SQL_RFC3339("a.attempted_at") ","
 							  " 'status', a.status,"
 							  " 'error', a.error,"
 							  " 'durationMs', round(a.duration_ms::numeric, 3),"

@@ -494,6 +494,20 @@ run_by_key(SPIPlanPtr *plan, const char *sql, int expected,
 }
 
 /*
+ * wh_store_exists reports whether a tenant has a webhook.
+ */
+bool
+wh_store_exists(const pg_uuid_t *tenant, const pg_ulid *locator)
+{
+	static SPIPlanPtr plan = NULL;
+
+	return run_by_key(&plan,
+					  "SELECT 1 FROM " WEBHOOK_TABLE
+					  " WHERE tenant_locator = $1 AND locator " ULID_EQ " $2::webhooks.ulid",
+					  SPI_OK_SELECT, tenant, locator);
+}
+
+/*
  * wh_store_delete deletes a webhook with its queue, diverted events and
  * counters (D10); false when there is no such webhook.  Its attempts stay
  * in the log until their retention ends.

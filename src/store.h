@@ -36,6 +36,7 @@ extern bool wh_store_load(const pg_uuid_t *tenant, const pg_ulid *locator,
 						  bool for_update, WhWebhook *wh);
 extern void wh_store_insert(WhWebhook *wh);
 extern void wh_store_update(const WhWebhook *wh);
+extern bool wh_store_exists(const pg_uuid_t *tenant, const pg_ulid *locator);
 extern bool wh_store_delete(const pg_uuid_t *tenant, const pg_ulid *locator);
 extern bool wh_store_unsuspend(const pg_uuid_t *tenant,
 							   const pg_ulid *locator);

@@ -21,6 +21,10 @@
 #define ULID_EQ					"OPERATOR(webhooks.=)"
 #define ULID_NE					"OPERATOR(webhooks.<>)"
 
+/* a timestamptz column as RFC 3339 in UTC with milliseconds, in SQL */
+#define SQL_RFC3339(col) \
+	"pg_catalog.to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
 /* User-Agent of every request the extension sends */
 #define WEBHOOKS_USER_AGENT		"pg-webhooks/" EXTVERSION
 

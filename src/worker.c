@@ -45,6 +45,7 @@
 #include "delivery.h"
 #include "http.h"
 #include "shmem.h"
+#include "ulid.h"
 #include "webhooks.h"
 #include "worker.h"
 
@@ -53,7 +54,6 @@
 #define ERROR_BACKOFF_MS 1000
 #define CLEANUP_INTERVAL_MS 60000
 #define CURSOR_RESET_MS 1000
-#define CLAIM_DUE_AT 21			/* column of _claim() with the due time */
 #define FLUSH_DELAY_MS 20		/* most an outcome waits to be recorded */
 
 /* per-webhook count of requests in flight */
@@ -242,6 +242,9 @@ record_judged(void)
 																   r->response_len));
 		cols[11][i] = TimestampTzGetDatum(d->retry_at);
 		nulls[11][i] = strcmp(d->outcome, "retrying") != 0;
+		/* wake up for the earliest retry */
+		if (!nulls[11][i] && (next_due == 0 || d->retry_at < next_due))
+			next_due = d->retry_at;
 		cols[12][i] = BoolGetDatum(d->divert_now);
 		cols[13][i] = BoolGetDatum(d->suspend_now);
 		cols[14][i] = BoolGetDatum(d->resend);
@@ -376,7 +379,7 @@ claim(int n)
 		WhDelivery *d = wh_delivery_from_claim(tup, desc, delivery_cxt);
 		bool		isnull;
 		TimestampTz due = DatumGetTimestampTz(SPI_getbinval(tup, desc,
-															CLAIM_DUE_AT,
+															WH_CLAIM_DUE_AT,
 															&isnull));
 
 		if (cursor_after(due, &d->event, &d->webhook))
@@ -568,7 +571,21 @@ collect_finished(void)
 	while ((req = wh_http_next_done()) != NULL)
 	{
 		WhDelivery *d = (WhDelivery *) req;
-		InflightEntry *e = inflight_entry(&d->webhook, false);
+		InflightEntry *e;
+
+		if (d->is_alert)
+		{
+			/* best effort, single attempt: only the log remembers it */
+			if (req->status < 200 || req->status > 299)
+				ereport(LOG,
+						(errmsg("webhooks: failure notice to the alert endpoint of webhook %s failed: %s",
+								ulid_to_cstring((pg_ulid *) &d->webhook),
+								req->status > 0 ? psprintf("HTTP %d", req->status) : req->error)));
+			wh_delivery_free(d);
+			continue;
+		}
+
+		e = inflight_entry(&d->webhook, false);
 
 		if (e != NULL)
 		{
@@ -579,6 +596,12 @@ collect_finished(void)
 				hash_search(inflight_by_webhook, &d->webhook, HASH_REMOVE, NULL);
 		}
 		wh_delivery_judge(d);
+		if (d->alert_now)
+		{
+			WhDelivery *a = wh_delivery_alert(d, delivery_cxt);
+
+			wh_http_start(&a->req, webhooks_timeout_ms);
+		}
 		add_judged(d);
 	}
 	MemoryContextSwitchTo(old);
