@@ -27,6 +27,12 @@
 #include "ulid.h"
 #include "webhooks.h"
 
+/* memory contexts of freed deliveries, kept for the next ones */
+#define MAX_SPARE_CONTEXTS 4096
+#define DELIVERY_BLOCK_SIZE (8 * 1024)	/* a typical delivery in one block */
+static MemoryContext spare[MAX_SPARE_CONTEXTS];
+static int	spare_count = 0;
+
 /* columns of webhooks._claim() */
 enum
 {
@@ -221,9 +227,17 @@ prepare_request(WhRequest *req, const WhTarget *t, const char *id,
 static MemoryContext
 new_delivery(MemoryContext cxt, WhDelivery **out)
 {
-	MemoryContext own = AllocSetContextCreate(cxt, "webhooks delivery",
-											  ALLOCSET_SMALL_SIZES);
-	MemoryContext old = MemoryContextSwitchTo(own);
+	MemoryContext own;
+	MemoryContext old;
+
+	/* reuse a context of a delivery that was freed: malloc is not free */
+	if (spare_count > 0)
+		own = spare[--spare_count];
+	else
+		own = AllocSetContextCreate(cxt, "webhooks delivery",
+									DELIVERY_BLOCK_SIZE, DELIVERY_BLOCK_SIZE,
+									ALLOCSET_DEFAULT_MAXSIZE);
+	old = MemoryContextSwitchTo(own);
 
 	*out = palloc0(sizeof(WhDelivery));
 	(*out)->cxt = own;
@@ -460,8 +474,16 @@ wh_delivery_alert(const WhDelivery *failed, MemoryContext cxt)
 void
 wh_delivery_free(WhDelivery *d)
 {
+	MemoryContext cxt = d->cxt;
+
 	if (d->alert)
 		forget_secret(d->alert);
 	wh_http_release(&d->req);
-	MemoryContextDelete(d->cxt);
+	if (spare_count < MAX_SPARE_CONTEXTS)
+	{
+		MemoryContextReset(cxt);
+		spare[spare_count++] = cxt;
+	}
+	else
+		MemoryContextDelete(cxt);
 }

@@ -54,6 +54,7 @@
 #define ERROR_BACKOFF_MS 1000
 #define CLEANUP_INTERVAL_MS 60000
 #define CURSOR_RESET_MS 1000
+#define HOLD_CLAIMS_MS 100
 #define FLUSH_DELAY_MS 20		/* most an outcome waits to be recorded */
 
 /* per-webhook count of requests in flight */
@@ -82,6 +83,9 @@ static TimestampTz cursor_due = DT_NOBEGIN;
 static pg_uuid_t cursor_event;
 static pg_uuid_t cursor_webhook;
 static TimestampTz cursor_reset_at = 0;
+
+/* no claims before this: the due work left belongs to held-back webhooks */
+static TimestampTz claims_held_until = 0;
 
 /*
  * wh_register_worker registers the delivery worker; called from _PG_init.
@@ -146,22 +150,27 @@ per_webhook_limit(void)
 
 /*
  * saturated_webhooks returns the uuid[] of webhooks that have as many
- * requests in flight as they may.
+ * requests in flight as they may, and their number in *count.
  */
 static Datum
-saturated_webhooks(void)
+saturated_webhooks(int *count)
 {
 	HASH_SEQ_STATUS seq;
 	InflightEntry *e;
 	Datum	   *elems = palloc(sizeof(Datum) * (hash_get_num_entries(inflight_by_webhook) + 1));
 	int			n = 0;
 
-	hash_seq_init(&seq, inflight_by_webhook);
-	while ((e = hash_seq_search(&seq)) != NULL)
+	/* a webhook alone may use the whole window: there is no one to spare */
+	if (hash_get_num_entries(inflight_by_webhook) > 1)
 	{
-		if (e->count >= per_webhook_limit())
-			elems[n++] = UUIDPGetDatum(&e->webhook);
+		hash_seq_init(&seq, inflight_by_webhook);
+		while ((e = hash_seq_search(&seq)) != NULL)
+		{
+			if (e->count >= per_webhook_limit())
+				elems[n++] = UUIDPGetDatum(&e->webhook);
+		}
 	}
+	*count = n;
 	return PointerGetDatum(construct_array(elems, n, UUIDOID, UUID_LEN, false,
 										   TYPALIGN_CHAR));
 }
@@ -348,6 +357,7 @@ claim(int n)
 {
 	Datum		args[6];
 	int			rc;
+	int			nexcluded;
 	List	   *started = NIL;
 
 	if (claim_plan == NULL)
@@ -362,7 +372,7 @@ claim(int n)
 		cursor_reset();
 	args[0] = Int32GetDatum(n);
 	args[1] = Int64GetDatum((int64) webhooks_lease_seconds * 1000);
-	args[2] = saturated_webhooks();
+	args[2] = saturated_webhooks(&nexcluded);
 	args[3] = TimestampTzGetDatum(cursor_due);
 	args[4] = UUIDPGetDatum(&cursor_event);
 	args[5] = UUIDPGetDatum(&cursor_webhook);
@@ -401,7 +411,18 @@ claim(int n)
 			add_judged(d);
 	}
 	if (!more_due)
+	{
 		cursor_reset();
+
+		/*
+		 * Coming up short while webhooks were held back means the rest of
+		 * the queue may be theirs: scanning it again at every wake-up would
+		 * cost more than it finds.  Wait until one of them has room again.
+		 */
+		if (nexcluded > 0)
+			claims_held_until = GetCurrentTimestamp() +
+				(TimestampTz) HOLD_CLAIMS_MS * 1000;
+	}
 	return started;
 }
 
@@ -590,8 +611,11 @@ collect_finished(void)
 		if (e != NULL)
 		{
 			/* a webhook that was held back may take more again */
-			if (e->count-- == per_webhook_limit())
+			if (e->count-- == per_webhook_limit() / 2)
+			{
 				more_due = true;
+				claims_held_until = 0;
+			}
 			if (e->count <= 0)
 				hash_search(inflight_by_webhook, &d->webhook, HASH_REMOVE, NULL);
 		}
@@ -651,6 +675,8 @@ wait_timeout_ms(TimestampTz now)
 	}
 	if (backoff_until > now)
 		timeout = Min(timeout, (long) ((backoff_until - now) / 1000) + 1);
+	if (claims_held_until > now)
+		timeout = Min(timeout, (long) ((claims_held_until - now) / 1000) + 1);
 	if (njudged > 0)
 		timeout = Max(0, Min(timeout, FLUSH_DELAY_MS -
 							 (long) ((now - first_judged_at) / 1000)));
@@ -735,7 +761,8 @@ webhooks_worker_main(Datum main_arg)
 		collect_finished();
 
 		now = GetCurrentTimestamp();
-		due = more_due || (next_due > 0 && next_due <= now);
+		due = (more_due || (next_due > 0 && next_due <= now)) &&
+			now >= claims_held_until;
 		if (now >= backoff_until && batch_worthwhile(due, now))
 		{
 			List	   *started = NIL;
