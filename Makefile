@@ -53,3 +53,29 @@ include $(PGXS)
 
 # PGXS tracks no header dependencies: rebuild everything when a header changes
 $(OBJS): $(wildcard src/*.h)
+
+# Fuzzing (libFuzzer, clang): the code that is free of server calls, outside
+# PostgreSQL.  "make fuzz" runs every target for FUZZ_SECONDS on its corpus
+# in test/fuzz/corpus/<target>, which it extends with what it finds.
+FUZZ_TARGETS = ulid checks sign policy netblock
+FUZZ_SECONDS ?= 60
+FUZZ_CC = clang
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-I$(srcdir)/src -I$(shell $(PG_CONFIG) --includedir-server)
+FUZZ_LIBS = $(shell $(PG_CONFIG) --pkglibdir)/libpgcommon.a \
+	$(shell $(PG_CONFIG) --pkglibdir)/libpgport.a -lcurl -lcrypto
+
+test/fuzz/fuzz_ulid: src/ulid_codec.c
+test/fuzz/fuzz_checks: src/checks.c
+test/fuzz/fuzz_sign: src/sign.c src/checks.c
+test/fuzz/fuzz_policy: src/policy.c
+test/fuzz/fuzz_netblock: src/netblock.c
+test/fuzz/fuzz_%: test/fuzz/fuzz_%.c $(wildcard src/*.h)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(filter %.c,$(filter-out $<,$^)) $(FUZZ_LIBS)
+
+fuzz-build: $(addprefix test/fuzz/fuzz_,$(FUZZ_TARGETS))
+
+fuzz: fuzz-build
+	bash test/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+.PHONY: fuzz fuzz-build

@@ -63,6 +63,16 @@ parse_one(const char *text, WhNetwork *net)
 			return false;
 		net->prefix = (int) p;
 	}
+
+	/* an IPv4-mapped IPv6 block is the IPv4 block it maps */
+	if (net->family == AF_INET6 && net->prefix >= 96 &&
+		IN6_IS_ADDR_V4MAPPED((struct in6_addr *) net->addr))
+	{
+		memmove(net->addr, net->addr + 12, 4);
+		memset(net->addr + 4, 0, 12);
+		net->family = AF_INET;
+		net->prefix -= 96;
+	}
 	return true;
 }
 
@@ -133,43 +143,40 @@ prefix_match(const unsigned char *a, const unsigned char *b, int bits)
 }
 
 /*
- * wh_address_blocked reports whether an address falls in one of the n
- * blocks of nets.  Addresses of other families are never blocked.
+ * blocked_as reports whether an address of a family is in one of the
+ * blocks of that family.
  */
-bool
-wh_address_blocked(const WhNetwork *nets, int n, const struct sockaddr *sa)
+static bool
+blocked_as(const WhNetwork *nets, int n, int family, const unsigned char *addr)
 {
-	int			family;
-	unsigned char addr[16];
-
-	if (sa->sa_family == AF_INET)
-	{
-		family = AF_INET;
-		memcpy(addr, &((const struct sockaddr_in *) sa)->sin_addr, 4);
-	}
-	else if (sa->sa_family == AF_INET6)
-	{
-		const struct in6_addr *a6 = &((const struct sockaddr_in6 *) sa)->sin6_addr;
-
-		if (IN6_IS_ADDR_V4MAPPED(a6))
-		{
-			family = AF_INET;
-			memcpy(addr, a6->s6_addr + 12, 4);
-		}
-		else
-		{
-			family = AF_INET6;
-			memcpy(addr, a6->s6_addr, 16);
-		}
-	}
-	else
-		return false;
-
 	for (int i = 0; i < n; i++)
 	{
 		if (nets[i].family == family &&
 			prefix_match(nets[i].addr, addr, nets[i].prefix))
 			return true;
+	}
+	return false;
+}
+
+/*
+ * wh_address_blocked reports whether an address falls in one of the n
+ * blocks of nets.  An IPv4-mapped IPv6 address is blocked by the IPv4
+ * blocks that cover the address it maps and by the IPv6 blocks that cover
+ * it as it is.  Addresses of other families are never blocked.
+ */
+bool
+wh_address_blocked(const WhNetwork *nets, int n, const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return blocked_as(nets, n, AF_INET,
+						  (const unsigned char *) &((const struct sockaddr_in *) sa)->sin_addr);
+	if (sa->sa_family == AF_INET6)
+	{
+		const struct in6_addr *a6 = &((const struct sockaddr_in6 *) sa)->sin6_addr;
+
+		return blocked_as(nets, n, AF_INET6, a6->s6_addr) ||
+			(IN6_IS_ADDR_V4MAPPED(a6) &&
+			 blocked_as(nets, n, AF_INET, a6->s6_addr + 12));
 	}
 	return false;
 }

@@ -19,6 +19,10 @@
 /* a delay never exceeds this: one day, the largest interval allowed */
 #define MAX_DELAY_MS	INT64_C(86400000)
 
+#ifndef Min
+#define Min(a, b)	((a) < (b) ? (a) : (b))
+#endif
+
 /*
  * wh_status_is_success: any 2xx is a success (D7).  Redirects are not
  * followed, so a 3xx is a failure.
@@ -125,7 +129,7 @@ wh_parse_retry_after(const char *value, time_t now)
 			p++;
 		if (*p != '\0')
 			return -1;
-		return secs * 1000;
+		return Min(secs * 1000, MAX_DELAY_MS);
 	}
 	if (*p == '\0')
 		return -1;
