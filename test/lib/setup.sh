@@ -42,11 +42,21 @@ webhooks_build_install() {
 	make -C "$WEBHOOKS_ROOT" -s install >/dev/null
 }
 
+# the test receiver's npm dependencies (standardwebhooks), from its lock
+# file; node and npm come with the machine
+webhooks_install_receiver() {
+	local dir=$WEBHOOKS_ROOT/test/receiver
+	[[ -d $dir/node_modules/standardwebhooks ]] && return 0
+	echo "== installing the test receiver's npm packages"
+	(cd "$dir" && npm ci --omit=dev --no-audit --no-fund >/dev/null)
+}
+
 webhooks_setup() {
 	if [[ $(id -u) -ne 0 ]]; then
 		echo "run as root (it installs packages and the extension)" >&2
 		exit 1
 	fi
 	webhooks_install_packages
+	webhooks_install_receiver
 	webhooks_build_install
 }
