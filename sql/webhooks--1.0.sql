@@ -707,7 +707,10 @@ BEGIN
 		  AND d.tenant_locator = o.t AND d.webhook_locator = o.w
 		  AND d.event_locator = o.e
 	), again AS (
-		UPDATE _delivery d SET due_at = o.retry_at, leased_until = NULL
+		-- retries, and deliveries taken back unsent ("requeued")
+		UPDATE _delivery d
+		SET due_at = o.retry_at, leased_until = NULL,
+			attempts = d.attempts - CASE WHEN o.outcome = 'requeued' THEN 1 ELSE 0 END
 		FROM o
 		WHERE o.retry_at IS NOT NULL
 		  AND d.tenant_locator = o.t AND d.webhook_locator = o.w
@@ -748,7 +751,8 @@ BEGIN
 			   max(o.attempted_at) FILTER (WHERE o.outcome = 'delivered'),
 			   max(o.attempted_at) FILTER (WHERE o.outcome <> 'delivered')
 		FROM o
-		WHERE EXISTS (SELECT FROM _webhook wh
+		WHERE o.outcome <> 'requeued'
+		  AND EXISTS (SELECT FROM _webhook wh
 					  WHERE wh.tenant_locator = o.t AND wh.locator = o.w)
 		GROUP BY o.t, o.w
 		ON CONFLICT (tenant_locator, webhook_locator) DO UPDATE
@@ -764,7 +768,8 @@ BEGIN
 						  outcome, "trigger", response)
 	SELECT o.t, o.w, o.e, o.attempt, o.attempted_at, o.duration_ms, o.status,
 		   o.error, o.outcome, o."trigger", o.response
-	FROM o;
+	FROM o
+	WHERE o.outcome <> 'requeued';
 END
 $$;
 

@@ -17,6 +17,7 @@
 #include "pg_prelude.h"
 
 #include "call.h"
+#include "events.h"
 #include "event_types.h"
 #include "jsonb_util.h"
 #include "request.h"
@@ -144,6 +145,7 @@ webhooks_update_webhook(PG_FUNCTION_ARGS)
 		wh_not_found("webhook", locator);
 	wh_parse_update_request(PG_GETARG_JSONB_P(2), &wh);
 	wh_store_update(&wh);
+	wh_config_changed_at_commit();
 	PG_RETURN_DATUM(wh_end_call(wh_webhook_response(&wh)));
 }
 
@@ -159,6 +161,7 @@ webhooks_unsuspend_webhook(PG_FUNCTION_ARGS)
 
 	if (!wh_store_unsuspend(tenant, locator))
 		wh_not_found("webhook", locator);
+	wh_config_changed_at_commit();
 	wh_end_call(NULL);
 	PG_RETURN_VOID();
 }
@@ -174,6 +177,7 @@ webhooks_delete_webhook(PG_FUNCTION_ARGS)
 
 	if (!wh_store_delete(tenant, locator))
 		wh_not_found("webhook", locator);
+	wh_config_changed_at_commit();
 	wh_end_call(NULL);
 	PG_RETURN_VOID();
 }

@@ -41,6 +41,8 @@ PG_FUNCTION_INFO_V1(webhooks_fetch_events);
 
 /* wake the worker when the current transaction commits */
 static bool wake_at_commit = false;
+/* and tell it that webhooks it may hold deliveries for have changed */
+static bool config_changed = false;
 static bool callback_registered = false;
 
 /* the default request id of the current transaction (D12c) */
@@ -49,7 +51,7 @@ static pg_ulid request_ulid;
 
 /*
  * wake_callback sets the worker's latch when a transaction that published
- * commits.
+ * (or changed a webhook) commits.
  */
 static void
 wake_callback(XactEvent event, void *arg)
@@ -58,14 +60,18 @@ wake_callback(XactEvent event, void *arg)
 	{
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PARALLEL_COMMIT:
+			if (config_changed && wh_shared != NULL)
+				pg_atomic_fetch_add_u64(&wh_shared->config_generation, 1);
 			if (wake_at_commit)
 				wh_wake_worker();
 			wake_at_commit = false;
+			config_changed = false;
 			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
 		case XACT_EVENT_PREPARE:
 			wake_at_commit = false;
+			config_changed = false;
 			break;
 		default:
 			break;
@@ -85,6 +91,19 @@ wh_wake_worker_at_commit(void)
 		callback_registered = true;
 	}
 	wake_at_commit = true;
+}
+
+/*
+ * wh_config_changed_at_commit tells the worker, when the current
+ * transaction commits, that a webhook changed: deliveries it holds and has
+ * not sent yet go back to the queue, to be sent with the new configuration
+ * (D12b).
+ */
+void
+wh_config_changed_at_commit(void)
+{
+	wh_wake_worker_at_commit();
+	config_changed = true;
 }
 
 /*

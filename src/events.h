@@ -12,5 +12,6 @@
 #define WEBHOOKS_EVENTS_H
 
 extern void wh_wake_worker_at_commit(void);
+extern void wh_config_changed_at_commit(void);
 
 #endif							/* WEBHOOKS_EVENTS_H */

@@ -23,6 +23,7 @@
  */
 #include "pg_prelude.h"
 
+#include <arpa/inet.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -114,6 +115,38 @@ open_socket_cb(void *clientp, curlsocktype purpose, struct curl_sockaddr *addres
 		return CURL_SOCKET_BAD;
 	}
 	return socket(address->family, address->socktype, address->protocol);
+}
+
+/*
+ * prereq_cb checks the address of the connection a request is about to be
+ * sent on, fresh or reused, so that a reused connection to an address
+ * blocked since it was opened is not used.
+ */
+static int
+prereq_cb(void *clientp, char *primary_ip, char *local_ip, int primary_port,
+		  int local_port)
+{
+	WhRequest  *req = clientp;
+	struct sockaddr_in6 a6;
+	struct sockaddr_in a4;
+
+	memset(&a6, 0, sizeof(a6));
+	memset(&a4, 0, sizeof(a4));
+	if (inet_pton(AF_INET, primary_ip, &a4.sin_addr) == 1)
+	{
+		a4.sin_family = AF_INET;
+		req->blocked = wh_address_blocked(webhooks_blocked_networks,
+										  webhooks_blocked_network_count,
+										  (struct sockaddr *) &a4);
+	}
+	else if (inet_pton(AF_INET6, primary_ip, &a6.sin6_addr) == 1)
+	{
+		a6.sin6_family = AF_INET6;
+		req->blocked = wh_address_blocked(webhooks_blocked_networks,
+										  webhooks_blocked_network_count,
+										  (struct sockaddr *) &a6);
+	}
+	return req->blocked ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
 }
 
 /*
@@ -332,6 +365,8 @@ hand_over(WhRequest *req)
 	curl_easy_setopt(easy, CURLOPT_HEADERDATA, req);
 	curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, open_socket_cb);
 	curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, req);
+	curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, prereq_cb);
+	curl_easy_setopt(easy, CURLOPT_PREREQDATA, req);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, req->error);
 
 	mrc = curl_multi_add_handle(multi, easy);
@@ -473,6 +508,35 @@ wh_http_release(WhRequest *req)
 			curl_easy_cleanup(req->easy);
 	}
 	req->easy = NULL;
+}
+
+/*
+ * wh_http_take_waiting takes every request that waits for a connection
+ * back from the client, and returns them as a List; none was sent.
+ */
+List *
+wh_http_take_waiting(void)
+{
+	HASH_SEQ_STATUS seq;
+	WhOrigin   *o;
+	List	   *taken = NIL;
+
+	hash_seq_init(&seq, origins);
+	while ((o = hash_seq_search(&seq)) != NULL)
+	{
+		while (!dlist_is_empty(&o->waiting))
+		{
+			WhRequest  *req = dlist_container(WhRequest, wait_node,
+											  dlist_pop_head_node(&o->waiting));
+
+			req->origin = NULL;
+			inflight--;
+			taken = lappend(taken, req);
+		}
+		if (o->active == 0)
+			hash_search(origins, o->key, HASH_REMOVE, NULL);
+	}
+	return taken;
 }
 
 /*

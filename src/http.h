@@ -60,6 +60,7 @@ extern void wh_http_start(WhRequest *req, long timeout_ms);
 extern void wh_http_drive(void);
 extern WhRequest *wh_http_next_done(void);
 extern void wh_http_release(WhRequest *req);
+extern List *wh_http_take_waiting(void);
 extern int	wh_http_inflight(void);
 
 #endif							/* WEBHOOKS_HTTP_H */

@@ -56,6 +56,7 @@ wh_shmem_startup(void)
 		pg_atomic_init_u64(&wh_shared->delivered, 0);
 		pg_atomic_init_u64(&wh_shared->failed, 0);
 		pg_atomic_init_u64(&wh_shared->attempts, 0);
+		pg_atomic_init_u64(&wh_shared->config_generation, 0);
 		for (int i = 0; i < WH_RATE_SECONDS; i++)
 		{
 			pg_atomic_init_u64(&wh_shared->rate_second[i], 0);

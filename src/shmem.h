@@ -26,6 +26,7 @@ typedef struct WhShared
 	pg_atomic_uint64 delivered; /* since server start */
 	pg_atomic_uint64 failed;
 	pg_atomic_uint64 attempts;
+	pg_atomic_uint64 config_generation;	/* moves when a webhook changes */
 	pg_atomic_uint64 rate_second[WH_RATE_SECONDS];	/* Unix second of slot */
 	pg_atomic_uint64 rate_count[WH_RATE_SECONDS];	/* deliveries in it */
 } WhShared;

@@ -66,10 +66,14 @@ typedef struct InflightEntry
 
 static MemoryContext delivery_cxt = NULL;
 static HTAB *inflight_by_webhook = NULL;
-static dlist_head judged = DLIST_STATIC_INIT(judged);
+static dlist_head judged = DLIST_STATIC_INIT(judged);	/* to record */
 static int	njudged = 0;
+static dlist_head recording = DLIST_STATIC_INIT(recording);	/* being recorded */
+static int	nrecording = 0;
 static TimestampTz first_judged_at = 0;	/* when the oldest judged finished */
 static bool more_due = true;	/* the queue may hold due deliveries */
+static bool suspended_any = false;	/* the last batch suspended a webhook */
+static uint64 seen_generation = 0;	/* of webhook configuration */
 static TimestampTz next_due = 0;	/* earliest known future due time */
 static TimestampTz backoff_until = 0;
 static TimestampTz next_housekeeping = 0;
@@ -86,6 +90,26 @@ static TimestampTz cursor_reset_at = 0;
 
 /* no claims before this: the due work left belongs to held-back webhooks */
 static TimestampTz claims_held_until = 0;
+
+/* deliveries claimed in the current transaction, to start after commit */
+static List *claimed = NIL;
+
+static void add_judged(WhDelivery *d);
+static void cursor_reset(void);
+
+/*
+ * forget_claimed frees what a failed transaction claimed.
+ */
+static void
+forget_claimed(void)
+{
+	ListCell   *lc;
+
+	foreach(lc, claimed)
+		wh_delivery_free(lfirst(lc));
+	list_free(claimed);
+	claimed = NIL;
+}
 
 /*
  * wh_register_worker registers the delivery worker; called from _PG_init.
@@ -207,7 +231,7 @@ record_judged(void)
 	uint64		failed = 0;
 	int			rc;
 
-	if (njudged == 0)
+	if (nrecording == 0)
 		return;
 	if (record_plan == NULL)
 	{
@@ -222,11 +246,11 @@ record_judged(void)
 
 	for (int c = 0; c < RECORD_ARGS; c++)
 	{
-		cols[c] = palloc(sizeof(Datum) * njudged);
-		nulls[c] = palloc0(sizeof(bool) * njudged);
+		cols[c] = palloc(sizeof(Datum) * nrecording);
+		nulls[c] = palloc0(sizeof(bool) * nrecording);
 	}
 
-	dlist_foreach(it, &judged)
+	dlist_foreach(it, &recording)
 	{
 		WhDelivery *d = dlist_container(WhDelivery, done_node, it.cur);
 		WhRequest  *r = &d->req;
@@ -249,8 +273,11 @@ record_judged(void)
 		if (!nulls[10][i])
 			cols[10][i] = PointerGetDatum(cstring_to_text_with_len(r->response,
 																   r->response_len));
+		if (strcmp(d->outcome, "requeued") == 0)
+			d->retry_at = GetCurrentTimestamp();
 		cols[11][i] = TimestampTzGetDatum(d->retry_at);
-		nulls[11][i] = strcmp(d->outcome, "retrying") != 0;
+		nulls[11][i] = strcmp(d->outcome, "retrying") != 0 &&
+			strcmp(d->outcome, "requeued") != 0;
 		/* wake up for the earliest retry */
 		if (!nulls[11][i] && (next_due == 0 || d->retry_at < next_due))
 			next_due = d->retry_at;
@@ -258,6 +285,8 @@ record_judged(void)
 		cols[13][i] = BoolGetDatum(d->suspend_now);
 		cols[14][i] = BoolGetDatum(d->resend);
 
+		if (d->suspend_now)
+			suspended_any = true;
 		if (strcmp(d->outcome, "delivered") == 0)
 			delivered++;
 		else if (strcmp(d->outcome, "failed") == 0)
@@ -265,7 +294,7 @@ record_judged(void)
 		i++;
 	}
 
-	dims[0] = njudged;
+	dims[0] = nrecording;
 	for (int c = 0; c < RECORD_ARGS; c++)
 	{
 		int16		typlen;
@@ -283,27 +312,66 @@ record_judged(void)
 		elog(ERROR, "webhooks: could not record outcomes: %s",
 			 SPI_result_code_string(rc));
 
-	pg_atomic_fetch_add_u64(&wh_shared->attempts, njudged);
+	pg_atomic_fetch_add_u64(&wh_shared->attempts, nrecording);
 	pg_atomic_fetch_add_u64(&wh_shared->failed, failed);
 	wh_count_delivered(delivered, (uint64) time(NULL));
 }
 
 /*
- * forget_judged frees the recorded outcomes.
+ * move_outcomes moves every outcome of one list to the end of another.
  */
 static void
-forget_judged(void)
+move_outcomes(dlist_head *to, dlist_head *from)
 {
-	dlist_mutable_iter it;
+	while (!dlist_is_empty(from))
+		dlist_push_tail(to, dlist_pop_head_node(from));
+}
 
-	dlist_foreach_modify(it, &judged)
+/*
+ * forget_outcomes frees the outcomes of a list.
+ */
+static void
+forget_outcomes(dlist_head *list)
+{
+	while (!dlist_is_empty(list))
+		wh_delivery_free(dlist_container(WhDelivery, done_node,
+										 dlist_pop_head_node(list)));
+}
+
+/*
+ * requeue_waiting takes back the deliveries that wait for a connection: a
+ * webhook changed (D12b: they go with its configuration as it is when
+ * sent), so they go back to the queue unsent (outcome "requeued"), or are
+ * dropped from memory when the extension is gone.
+ */
+static void
+requeue_waiting(bool discard)
+{
+	List	   *taken = wh_http_take_waiting();
+	ListCell   *lc;
+
+	foreach(lc, taken)
 	{
-		WhDelivery *d = dlist_container(WhDelivery, done_node, it.cur);
+		WhDelivery *d = (WhDelivery *) lfirst(lc);
+		InflightEntry *e = inflight_entry(&d->webhook, false);
 
-		dlist_delete(it.cur);
-		wh_delivery_free(d);
+		if (e != NULL && --e->count <= 0)
+			hash_search(inflight_by_webhook, &d->webhook, HASH_REMOVE, NULL);
+		if (discard || d->is_alert)
+		{
+			wh_delivery_free(d);
+			continue;
+		}
+		d->sent = false;
+		d->outcome = "requeued";
+		add_judged(d);
 	}
-	njudged = 0;
+	list_free(taken);
+	if (taken != NIL)
+	{
+		cursor_reset();
+		more_due = true;
+	}
 }
 
 static void
@@ -358,7 +426,6 @@ claim(int n)
 	Datum		args[6];
 	int			rc;
 	int			nexcluded;
-	List	   *started = NIL;
 
 	if (claim_plan == NULL)
 	{
@@ -404,7 +471,7 @@ claim(int n)
 		{
 			MemoryContext old = MemoryContextSwitchTo(delivery_cxt);
 
-			started = lappend(started, d);
+			claimed = lappend(claimed, d);
 			MemoryContextSwitchTo(old);
 		}
 		else
@@ -423,7 +490,7 @@ claim(int n)
 			claims_held_until = GetCurrentTimestamp() +
 				(TimestampTz) HOLD_CLAIMS_MS * 1000;
 	}
-	return started;
+	return claimed;
 }
 
 /*
@@ -513,6 +580,11 @@ run_batch(bool do_claim, bool *ready)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, "webhooks: recording and claiming deliveries");
 
+	/* what is judged from here on (claims that need no request) waits */
+	move_outcomes(&recording, &judged);
+	nrecording = njudged;
+	njudged = 0;
+
 	*ready = extension_ready();
 	if (*ready)
 	{
@@ -578,6 +650,7 @@ start_requests(List *started)
 		wh_http_start(&d->req, webhooks_timeout_ms);
 	}
 	list_free(started);
+	claimed = NIL;
 }
 
 /*
@@ -759,6 +832,11 @@ webhooks_worker_main(Datum main_arg)
 
 		wh_http_drive();
 		collect_finished();
+		if (pg_atomic_read_u64(&wh_shared->config_generation) != seen_generation)
+		{
+			seen_generation = pg_atomic_read_u64(&wh_shared->config_generation);
+			requeue_waiting(false);
+		}
 
 		now = GetCurrentTimestamp();
 		due = (more_due || (next_due > 0 && next_due <= now)) &&
@@ -775,16 +853,27 @@ webhooks_worker_main(Datum main_arg)
 			PG_TRY();
 			{
 				started = run_batch(due, (bool *) &ready);
-				forget_judged();
+				forget_outcomes(&recording);
+				nrecording = 0;
 				backoff_until = 0;
 			}
 			PG_CATCH();
 			{
-				/* log, keep the outcomes for the next try, and back off */
+				/*
+				 * Log, keep the outcomes for the next try, and back off.
+				 * Deliveries claimed in the failed transaction are not
+				 * claimed: forget them (their rows were not touched).
+				 */
 				EmitErrorReport();
 				FlushErrorState();
 				AbortCurrentTransaction();
 				SPI_finish();
+				forget_outcomes(&judged);
+				njudged = 0;
+				forget_claimed();
+				move_outcomes(&judged, &recording);
+				njudged = nrecording;
+				nrecording = 0;
 				started = NIL;
 				more_due = true;
 				backoff_until = GetCurrentTimestamp() +
@@ -792,7 +881,16 @@ webhooks_worker_main(Datum main_arg)
 			}
 			PG_END_TRY();
 			if (!ready)
-				forget_judged();
+			{
+				forget_outcomes(&judged);
+				njudged = 0;
+				requeue_waiting(true);
+			}
+			else if (suspended_any)
+			{
+				suspended_any = false;
+				requeue_waiting(false);
+			}
 			start_requests(started);
 			/* loop again at once: maybe more is due, or requests finished */
 			if (more_due || njudged > 0)
