@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# test/sqlfuzz/run.sh [COUNT [SEED]]: fuzzes the extension through SQL on a
+# private cluster (sqlfuzz.c): COUNT mutated create/update/publish calls
+# (default 1,000,000).  The cluster blocks every network, so the events
+# accepted along the way are never sent anywhere.  Fails when a call was
+# refused with an undocumented SQLSTATE, when a backend crashed, or when the
+# stored webhooks do not validate again.  Run as root; slow (minutes).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$HERE/../lib/setup.sh"
+source "$HERE/../lib/cluster.sh"
+[[ -n ${SKIP_SETUP:-} ]] || webhooks_setup
+
+cc -O2 -Wall -Wextra -o "$HERE/sqlfuzz" "$HERE/sqlfuzz.c" \
+	-I"$(pg_config --includedir)" -lpq
+
+CLUSTER_EXTRA_CONF="webhooks.database = 'postgres'
+webhooks.blocked_networks = '0.0.0.0/0, ::/0'" cluster_start
+trap cluster_stop EXIT
+psql -X -q -c "CREATE EXTENSION webhooks"
+
+status=0
+"$HERE/sqlfuzz" "${1:-1000000}" "${2:-20261127}" || status=$?
+
+if grep -E "terminated by signal|TRAP:|PANIC" "$CLUSTER_DIR/server.log"; then
+	echo "sqlfuzz: the server log shows a crash" >&2
+	status=1
+fi
+exit $status
