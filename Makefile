@@ -34,7 +34,7 @@ DATA = $(wildcard sql/$(EXTENSION)--*.sql)
 # Regression scripts live in sql/ beside the install scripts; pg_regress finds
 # them there (--inputdir=.) and compares with expected/.
 REGRESS = ulid event_types create fetch update list unsuspend_delete \
-	bad_input tenancy privileges
+	bad_input diverted tenancy privileges
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 
 # -Wno-unused-parameter: PG_FUNCTION_ARGS and hook signatures carry parameters
@@ -43,9 +43,9 @@ REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 # -Wextra.  -Wno-sign-compare: PostgreSQL's own macros compare signed and
 # unsigned values (e.g. VARSIZE arithmetic).
 PG_CFLAGS = -std=gnu99 -Wall -Wextra -Werror -Wno-unused-parameter \
-	-Wno-missing-field-initializers -Wno-sign-compare
+	-Wno-missing-field-initializers -Wno-sign-compare $(PG_CFLAGS_EXTRA)
 PG_CPPFLAGS = -I$(srcdir)/src -DEXTVERSION=\"$(EXTVERSION)\"
-SHLIB_LINK = -lcurl -lcrypto
+SHLIB_LINK = -lcurl -lcrypto $(SHLIB_LINK_EXTRA)
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -78,4 +78,11 @@ fuzz-build: $(addprefix test/fuzz/fuzz_,$(FUZZ_TARGETS))
 fuzz: fuzz-build
 	bash test/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-.PHONY: fuzz fuzz-build
+# Slow checks, one command each (CI does not run them): every test with the
+# extension built with ASan and UBSan, and the delivery tests under valgrind.
+asan:
+	bash test/sanitize/asan.sh
+valgrind:
+	bash test/sanitize/valgrind.sh
+
+.PHONY: fuzz fuzz-build asan valgrind

@@ -45,8 +45,11 @@ log_min_messages = warning
 log_line_prefix = '%m [%p] %q%a '
 ${CLUSTER_EXTRA_CONF:-}
 CONF
+	# WEBHOOKS_POSTGRES: a program to run instead of postgres (valgrind or
+	# sanitizer wrappers, see test/sanitize/)
 	as_postgres "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" \
-		-w -t 60 start >/dev/null || {
+		-w -t "${WEBHOOKS_START_TIMEOUT:-60}" ${WEBHOOKS_POSTGRES:+-p "$WEBHOOKS_POSTGRES"} \
+		start >/dev/null || {
 		cat "$CLUSTER_DIR/server.log" >&2
 		return 1
 	}

@@ -37,6 +37,8 @@ webhooks_install_packages() {
 }
 
 webhooks_build_install() {
+	# SKIP_BUILD=1: test what is installed (e.g. a sanitizer build)
+	[[ -n ${SKIP_BUILD:-} ]] && return 0
 	echo "== building and installing the extension"
 	make -C "$WEBHOOKS_ROOT" -s -j2 >/dev/null
 	make -C "$WEBHOOKS_ROOT" -s install >/dev/null

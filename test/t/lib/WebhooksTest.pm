@@ -264,10 +264,15 @@ sub pg_ctl
 		'-D', $self->{data}, '-l', "$self->{dir}/server.log", @args);
 }
 
+# WEBHOOKS_POSTGRES names a program to run instead of postgres (a wrapper
+# that runs it under valgrind, or with the sanitizers' runtime preloaded);
+# WEBHOOKS_START_TIMEOUT how long to wait for it to start.
 sub start
 {
 	my ($self) = @_;
-	my ($ok, $out) = $self->pg_ctl('-w', '-t', '60', 'start');
+	my @wrapper = $ENV{WEBHOOKS_POSTGRES} ? ('-p', $ENV{WEBHOOKS_POSTGRES}) : ();
+	my ($ok, $out) = $self->pg_ctl('-w', '-t', $ENV{WEBHOOKS_START_TIMEOUT} // '60',
+		@wrapper, 'start');
 	die "pg_ctl start failed: $out\n" . $self->log unless $ok;
 	return 1;
 }
