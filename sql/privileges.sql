@@ -1,19 +1,35 @@
 --
--- Privileges (§5): webhooks_reader reads and lists, webhooks_writer also
--- writes, webhooks_publisher gets nothing of the Webhooks API; no role
--- reads the tables or changes the event-type catalog; PUBLIC gets nothing.
+-- Privileges (§5): webhooks_reader reads and lists webhooks, events,
+-- attempts and diverted events, webhooks_writer also writes, resends and
+-- deletes, webhooks_publisher publishes and gets nothing else; the
+-- statistics views are for webhooks_reader and pg_monitor; no role reads
+-- the tables or changes the event-type catalog; PUBLIC gets nothing.
+-- No worker serves this database, so publish_event, when it is allowed,
+-- answers 55000 (a refusal is 42501).
 --
 \set t '90000000-0000-0000-0000-000000000001'
 CREATE ROLE regress_reader;
 CREATE ROLE regress_writer;
 CREATE ROLE regress_publisher;
 CREATE ROLE regress_nobody;
+CREATE ROLE regress_monitor;
 GRANT webhooks_reader TO regress_reader;
 GRANT webhooks_writer TO regress_writer;
 GRANT webhooks_publisher TO regress_publisher;
+GRANT pg_monitor TO regress_monitor;
+-- pg_temp.seed gives webhook w of tenant t an event and a diverted record
+-- of it, as the worker would, for the calls below
+CREATE FUNCTION pg_temp.seed(t uuid, w text) RETURNS void LANGUAGE sql AS $$
+INSERT INTO webhooks._event (tenant_locator, locator, type, request_id, payload)
+VALUES (t, '01J00000000000000000000E01', 'policy.quote.issue', '01J00000000000000000000R01', '{}');
+INSERT INTO webhooks._diverted_event (tenant_locator, webhook_locator, event_locator, request_locator,
+                                      failure_trigger, failure_message, failure_timestamp)
+VALUES (t, w::webhooks.ulid, '01J00000000000000000000E01', '01J00000000000000000000R01', '503', 'HTTP 503', now());
+$$;
 SELECT webhooks.create_webhook(:'t', '{"name": "w", "endpoint": {"url": "https://example.com/w"},
   "eventTypes": ["*"]}')->>'locator' AS w \gset
 SELECT count(*) AS webhooks FROM webhooks._webhook WHERE tenant_locator = :'t';
+SELECT pg_temp.seed(:'t', :'w');
 
 -- the roles: writer includes reader
 SELECT r.rolname AS role, r.rolcanlogin AS login,
@@ -21,6 +37,7 @@ SELECT r.rolname AS role, r.rolcanlogin AS login,
        pg_has_role(r.oid, 'webhooks_writer', 'USAGE') AS writer,
        pg_has_role(r.oid, 'webhooks_publisher', 'USAGE') AS publisher
 FROM pg_roles r WHERE r.rolname LIKE 'webhooks\_%' OR r.rolname LIKE 'regress\_%' ORDER BY 1;
+SELECT pg_has_role('regress_monitor', 'pg_monitor', 'USAGE') AS monitor_is_pg_monitor;
 -- EXECUTE on the API, by role (PUBLIC: none)
 SELECT p.oid::regprocedure AS function,
        has_function_privilege('webhooks_reader', p.oid, 'EXECUTE') AS reader,
@@ -31,8 +48,19 @@ SELECT p.oid::regprocedure AS function,
 FROM pg_proc p
 WHERE p.pronamespace = 'webhooks'::regnamespace
   AND p.proname IN ('create_webhook', 'fetch_webhook', 'fetch_webhooks', 'update_webhook',
-                    'unsuspend_webhook', 'delete_webhook', 'register_event_type')
+                    'unsuspend_webhook', 'delete_webhook', 'register_event_type',
+                    'publish_event', 'fetch_event', 'fetch_events_for_request', 'fetch_events',
+                    'fetch_webhook_attempts', 'fetch_diverted_event', 'fetch_diverted_events',
+                    'resend_diverted_event', 'delete_diverted_event', 'resend_diverted_events')
 ORDER BY p.proname;
+-- the statistics views: webhooks_reader (so the writer) and pg_monitor
+SELECT c.relname AS view, r.rolname AS role,
+       has_table_privilege(r.rolname, c.oid, 'SELECT') AS select,
+       has_table_privilege(r.rolname, c.oid, 'INSERT, UPDATE, DELETE') AS write
+FROM pg_class c, pg_roles r
+WHERE c.relnamespace = 'webhooks'::regnamespace AND c.relkind = 'v'
+  AND r.rolname IN ('webhooks_reader', 'webhooks_writer', 'webhooks_publisher', 'pg_monitor', 'regress_nobody')
+ORDER BY 1, 2;
 -- tables: nobody but the owner
 SELECT c.relname AS table, r.rolname AS role,
        has_table_privilege(r.rolname, c.oid, 'SELECT') AS select,
@@ -59,6 +87,18 @@ VALUES ('fetch_webhooks', pg_temp.answer('SELECT webhooks.fetch_webhooks(%L)', t
        ('unsuspend_webhook', pg_temp.answer('SELECT webhooks.unsuspend_webhook(%L, %L)', tenant, loc)),
        ('delete_webhook', pg_temp.answer('SELECT webhooks.delete_webhook(%L, %L)', tenant, loc)),
        ('register_event_type', pg_temp.answer('SELECT webhooks.register_event_type(%L)', 'regress.by.role')),
+       ('publish_event', pg_temp.answer('SELECT webhooks.publish_event(%L, %L, %L)', tenant, 'policy.quote.issue', '{}')),
+       ('fetch_event', pg_temp.answer('SELECT webhooks.fetch_event(%L, %L)', tenant, '01J00000000000000000000E01')),
+       ('fetch_events_for_request', pg_temp.answer('SELECT webhooks.fetch_events_for_request(%L, %L)', tenant, '01J00000000000000000000R01')),
+       ('fetch_events', pg_temp.answer('SELECT webhooks.fetch_events(%L)', tenant)),
+       ('fetch_webhook_attempts', pg_temp.answer('SELECT webhooks.fetch_webhook_attempts(%L, %L)', tenant, loc)),
+       ('fetch_diverted_event', pg_temp.answer('SELECT webhooks.fetch_diverted_event(%L, %L, %L)', tenant, loc, '01J00000000000000000000E01')),
+       ('fetch_diverted_events', pg_temp.answer('SELECT webhooks.fetch_diverted_events(%L, %L)', tenant, loc)),
+       ('resend_diverted_event', pg_temp.answer('SELECT webhooks.resend_diverted_event(%L, %L, %L)', tenant, loc, '01J00000000000000000000E01')),
+       ('resend_diverted_events', pg_temp.answer('SELECT webhooks.resend_diverted_events(%L, %L)', tenant, loc)),
+       ('delete_diverted_event', pg_temp.answer('SELECT webhooks.delete_diverted_event(%L, %L, %L)', tenant, loc, '01J00000000000000000000E01')),
+       ('read delivery_stats', pg_temp.answer('SELECT count(*) FROM webhooks.delivery_stats')),
+       ('read webhook_delivery_stats', pg_temp.answer('SELECT count(*) FROM webhooks.webhook_delivery_stats')),
        ('read _webhook', pg_temp.answer('SELECT count(*) FROM webhooks._webhook')),
        ('write _webhook', pg_temp.answer('UPDATE webhooks._webhook SET enabled = NOT enabled')),
        ('read event_type', pg_temp.answer('SELECT count(*) FROM webhooks.event_type')),
@@ -79,11 +119,20 @@ SET ROLE regress_writer;
 SELECT current_user;
 SELECT * FROM pg_temp.calls(:'t', :'w');
 SELECT r->'enabled' AS enabled FROM webhooks.update_webhook(:'t', :'w', '{"enabled": false}') AS r;
+SELECT webhooks.resend_diverted_event(:'t', :'w', '01J00000000000000000000E01') AS resent;
 RESET ROLE;
+SELECT event_locator, resend FROM webhooks._delivery WHERE tenant_locator = :'t';
 
 SET ROLE regress_publisher;
 SELECT current_user;
 SELECT * FROM pg_temp.calls(:'t', :'w');
+RESET ROLE;
+
+-- pg_monitor reads the statistics views, and nothing else
+SET ROLE regress_monitor;
+SELECT current_user;
+SELECT * FROM pg_temp.calls(:'t', :'w');
+SELECT count(*) AS webhooks FROM webhooks.webhook_delivery_stats WHERE tenant_locator = :'t';
 RESET ROLE;
 
 -- without any of the roles, not even the schema is usable
@@ -96,6 +145,8 @@ RESET ROLE;
 
 -- what the writer did stands; the rolled-back calls left nothing behind
 SELECT name, enabled FROM webhooks._webhook WHERE tenant_locator = :'t';
+SELECT count(*) AS events FROM webhooks._event WHERE tenant_locator = :'t';
+SELECT count(*) AS diverted FROM webhooks._diverted_event WHERE tenant_locator = :'t';
 SELECT count(*) AS registered FROM webhooks.event_type WHERE name = 'regress.by.role';
 
 -- the roles belong to the cluster: DROP EXTENSION leaves them, and CREATE
@@ -108,9 +159,15 @@ SET ROLE regress_writer;
 SELECT webhooks.fetch_webhooks(:'t') AS webhooks_are_gone;
 SELECT webhooks.create_webhook(:'t', '{"name": "w", "endpoint": {"url": "https://example.com/w"},
   "eventTypes": ["*"]}')->>'locator' AS w \gset
+RESET ROLE;
+SELECT pg_temp.seed(:'t', :'w');
+SET ROLE regress_writer;
 SELECT * FROM pg_temp.calls(:'t', :'w');
 RESET ROLE;
+SET ROLE regress_monitor;
+SELECT call, answer FROM pg_temp.calls(:'t', :'w') WHERE call LIKE 'read %stats';
+RESET ROLE;
 
-DROP ROLE regress_reader, regress_writer, regress_publisher, regress_nobody;
+DROP ROLE regress_reader, regress_writer, regress_publisher, regress_nobody, regress_monitor;
 SELECT count(*) AS roles_left FROM pg_roles
-WHERE rolname IN ('regress_reader', 'regress_writer', 'regress_publisher', 'regress_nobody');
+WHERE rolname IN ('regress_reader', 'regress_writer', 'regress_publisher', 'regress_nobody', 'regress_monitor');

@@ -20,7 +20,22 @@ VALUES ('fetch_webhooks', pg_temp.answer('SELECT webhooks.fetch_webhooks(%L)', t
        ('fetch_webhook', pg_temp.answer('SELECT webhooks.fetch_webhook(%L, %L)', tenant, loc)),
        ('update_webhook', pg_temp.answer('SELECT webhooks.update_webhook(%L, %L, %L)', tenant, loc, '{"enabled": false}')),
        ('unsuspend_webhook', pg_temp.answer('SELECT webhooks.unsuspend_webhook(%L, %L)', tenant, loc)),
-       ('delete_webhook', pg_temp.answer('SELECT webhooks.delete_webhook(%L, %L)', tenant, loc))
+       ('delete_webhook', pg_temp.answer('SELECT webhooks.delete_webhook(%L, %L)', tenant, loc)),
+       ('fetch_diverted_event', pg_temp.answer('SELECT webhooks.fetch_diverted_event(%L, %L, %L)', tenant, loc, '01J00000000000000000000E01')),
+       ('fetch_diverted_events', pg_temp.answer('SELECT webhooks.fetch_diverted_events(%L, %L)', tenant, loc)),
+       ('resend_diverted_event', pg_temp.answer('SELECT webhooks.resend_diverted_event(%L, %L, %L)', tenant, loc, '01J00000000000000000000E01')),
+       ('resend_diverted_events', pg_temp.answer('SELECT webhooks.resend_diverted_events(%L, %L)', tenant, loc)),
+       ('delete_diverted_event', pg_temp.answer('SELECT webhooks.delete_diverted_event(%L, %L, %L)', tenant, loc, '01J00000000000000000000E01'))
+$$;
+-- pg_temp.state is a digest of both tenants' webhooks, diverted events and
+-- queue
+CREATE FUNCTION pg_temp.state() RETURNS text LANGUAGE sql AS $$
+SELECT md5(concat((SELECT string_agg(w::text, ',' ORDER BY w.tenant_locator, w.locator) FROM webhooks._webhook w
+                   WHERE tenant_locator IN ('a0000000-0000-0000-0000-00000000000a', 'a0000000-0000-0000-0000-00000000000b')),
+                  (SELECT string_agg(d::text, ',' ORDER BY d.tenant_locator, d.webhook_locator) FROM webhooks._diverted_event d
+                   WHERE tenant_locator IN ('a0000000-0000-0000-0000-00000000000a', 'a0000000-0000-0000-0000-00000000000b')),
+                  (SELECT string_agg(q::text, ',' ORDER BY q.tenant_locator, q.webhook_locator) FROM webhooks._delivery q
+                   WHERE tenant_locator IN ('a0000000-0000-0000-0000-00000000000a', 'a0000000-0000-0000-0000-00000000000b'))))
 $$;
 
 -- two tenants; names are unique per tenant, so both may use one name
@@ -32,8 +47,14 @@ SELECT webhooks.create_webhook(:'b', '{"name": "shared name", "endpoint": {"url"
   "eventTypes": ["*"]}')->>'locator' AS b1 \gset
 UPDATE webhooks._webhook SET suspended = true, suspended_at = '2026-01-01 00:00:00+00'
 WHERE tenant_locator = :'b';
-SELECT md5(string_agg(w::text, ',' ORDER BY w.tenant_locator, w.locator)) AS start
-FROM webhooks._webhook w WHERE tenant_locator IN (:'a', :'b') \gset
+-- each webhook has a diverted event, the same one (as the worker would
+-- record it)
+INSERT INTO webhooks._diverted_event (tenant_locator, webhook_locator, event_locator, request_locator,
+                                      failure_trigger, failure_message, failure_timestamp)
+SELECT tenant_locator, locator, '01J00000000000000000000E01', '01J00000000000000000000R01', '503', 'HTTP 503',
+       '2026-01-01 00:00:00+00'
+FROM webhooks._webhook WHERE tenant_locator IN (:'a', :'b');
+SELECT pg_temp.state() AS start \gset
 
 -- each lists its own only
 SELECT jsonb_path_query_array(webhooks.fetch_webhooks(:'a'), '$.items[*].endpoint.url') AS a_lists,
@@ -50,8 +71,7 @@ SELECT pg_temp.answer('SELECT webhooks.create_webhook(%L, %L)', :'b',
   '{"name": "only a", "endpoint": {"url": "https://b.example/2"}, "eventTypes": ["*"]}') AS b_takes_only_a;
 SELECT pg_temp.answer('SELECT webhooks.update_webhook(%L, %L, %L)', :'b', :'b1', '{"name": "only a"}') AS b_renames_to_only_a;
 -- nothing above changed either tenant's webhooks
-SELECT md5(string_agg(w::text, ',' ORDER BY w.tenant_locator, w.locator)) = :'start' AS unchanged
-FROM webhooks._webhook w WHERE tenant_locator IN (:'a', :'b');
+SELECT pg_temp.state() = :'start' AS unchanged;
 
 --
 -- The JWT claim binding, set as PostgREST sets it for a request
@@ -67,6 +87,8 @@ SELECT pg_temp.answer('SELECT webhooks.fetch_webhooks(%L, name => %L)', :'b', 's
 SELECT pg_temp.answer('SELECT webhooks.create_webhook(%L, %L)', :'b', '{}') AS bad_request_for_b;
 -- the calls for tenant a do take effect
 SELECT webhooks.update_webhook(:'a', :'a2', '{"enabled": false}')->'enabled' AS a2_enabled;
+SELECT webhooks.resend_diverted_events(:'a', :'a2') AS a2_resent;
+SELECT count(*) AS a2_queued FROM webhooks._delivery WHERE tenant_locator = :'a';
 ROLLBACK;
 -- the claims end with the transaction: no binding any more
 SELECT current_setting('request.jwt.claims', true) AS claims;
@@ -96,6 +118,9 @@ FROM (VALUES ('{"role":"anon"}'),
              ('"a0000000-0000-0000-0000-00000000000a"'),
              ('not json'),
              ('{"tenant_locator":"a0000000-0000-0000-0000-00000000000a"')) AS v(claims);
+-- the diverted-event functions fail closed too
+SELECT pg_temp.answer($$SELECT set_config('request.jwt.claims', %L, true), webhooks.fetch_diverted_events(%L, %L)$$, '{"role":"anon"}', :'a', :'a1') AS fetch_list,
+       pg_temp.answer($$SELECT set_config('request.jwt.claims', %L, true), webhooks.resend_diverted_event(%L, %L, %L)$$, '{"tenant_locator":"x"}', :'a', :'a1', '01J00000000000000000000E01') AS resend;
 -- empty claims are no claims: no binding
 SELECT pg_temp.answer($$SELECT set_config('request.jwt.claims', '', true), webhooks.fetch_webhooks(%L)$$, :'a') AS tenant_a,
        pg_temp.answer($$SELECT set_config('request.jwt.claims', '', true), webhooks.fetch_webhooks(%L)$$, :'b') AS tenant_b;
@@ -115,5 +140,4 @@ SET webhooks.tenant_claim = '';
 SHOW webhooks.tenant_claim;
 
 -- still as at the start
-SELECT md5(string_agg(w::text, ',' ORDER BY w.tenant_locator, w.locator)) = :'start' AS unchanged
-FROM webhooks._webhook w WHERE tenant_locator IN (:'a', :'b');
+SELECT pg_temp.state() = :'start' AS unchanged;
