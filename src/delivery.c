@@ -351,6 +351,8 @@ judge(WhDelivery *d)
 	int			status = WH_STATUS_NONE;
 	int			match;
 
+	Assert(d->sent && !d->is_alert && d->outcome == NULL);
+
 	if (req->blocked)
 	{
 		d->message = pstrdup("connection refused: address blocked by webhooks.blocked_networks");

@@ -340,6 +340,7 @@ hand_over(WhRequest *req)
 
 	if (easy == NULL)
 		elog(ERROR, "webhooks: could not create a libcurl handle");
+	Assert(req->origin != NULL && req->easy == NULL);
 	req->easy = easy;
 	req->origin->active++;
 
@@ -423,10 +424,12 @@ finish(CURL *easy, CURLcode result)
 	if (result != CURLE_OK && req->error[0] == '\0')
 		strlcpy(req->error, curl_easy_strerror(result), sizeof(req->error));
 	inflight--;
+	Assert(inflight >= 0);
 	dlist_push_tail(&done_list, &req->node);
 
 	/* the origin's connection is free: the next one waiting may go */
 	req->origin->active--;
+	Assert(req->origin->active >= 0 && req->origin->active < max_active_per_origin);
 	if (!dlist_is_empty(&req->origin->waiting))
 		hand_over(dlist_container(WhRequest, wait_node,
 								  dlist_pop_head_node(&req->origin->waiting)));

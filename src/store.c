@@ -192,6 +192,9 @@ config_params(const WhWebhook *wh, Datum *values, char *nulls, int i)
 {
 	int			o = i - COL_NAME;	/* offset from column number to index */
 
+	StaticAssertStmt(N_CONFIG_COLUMNS == lengthof(config_types),
+					 "config columns and their types out of step");
+
 	memset(nulls + i, ' ', N_CONFIG_COLUMNS);
 	set_text(values, nulls, o + COL_NAME, wh->name);
 	values[o + COL_ENABLED] = BoolGetDatum(wh->enabled);

@@ -115,6 +115,7 @@ ulid_generate(pg_ulid *out)
 		last_ulid.data[ULID_BYTES - ULID_RANDOM_BYTES] &= 0x7F;
 		last_ulid_valid = true;
 	}
+	Assert(ulid_get_ms(last_ulid.data) <= ULID_MAX_MS);
 	*out = last_ulid;
 }
 

@@ -255,6 +255,8 @@ record_judged(void)
 		WhDelivery *d = dlist_container(WhDelivery, done_node, it.cur);
 		WhRequest  *r = &d->req;
 
+		Assert(d->outcome != NULL && !d->is_alert);
+		Assert(i < nrecording);
 		cols[0][i] = UUIDPGetDatum(&d->tenant);
 		cols[1][i] = UUIDPGetDatum(&d->webhook);
 		cols[2][i] = UUIDPGetDatum(&d->event);
@@ -294,6 +296,7 @@ record_judged(void)
 		i++;
 	}
 
+	Assert(i == nrecording);
 	dims[0] = nrecording;
 	for (int c = 0; c < RECORD_ARGS; c++)
 	{
@@ -681,6 +684,7 @@ collect_finished(void)
 
 		e = inflight_entry(&d->webhook, false);
 
+		Assert(e != NULL && e->count > 0);
 		if (e != NULL)
 		{
 			/* a webhook that was held back may take more again */

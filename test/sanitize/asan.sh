@@ -24,7 +24,8 @@ trap restore EXIT
 
 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 make -C "$ROOT" -s clean
-make -C "$ROOT" -s -j2 with_llvm=no PG_CFLAGS_EXTRA="$SAN" SHLIB_LINK_EXTRA="$SAN" >/dev/null
+make -C "$ROOT" -s -j2 with_llvm=no PG_CFLAGS_EXTRA="$SAN -DUSE_ASSERT_CHECKING" \
+	SHLIB_LINK_EXTRA="$SAN" >/dev/null
 make -C "$ROOT" -s install with_llvm=no >/dev/null
 
 cat >"$WORK/postgres" <<WRAP
