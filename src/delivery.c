@@ -28,8 +28,8 @@
 #include "webhooks.h"
 
 /* memory contexts of freed deliveries, kept for the next ones */
-#define MAX_SPARE_CONTEXTS 4096
-#define DELIVERY_BLOCK_SIZE (8 * 1024)	/* a typical delivery in one block */
+#define MAX_SPARE_CONTEXTS 512
+#define DELIVERY_BLOCK_SIZE (4 * 1024)	/* a typical delivery in one block */
 static MemoryContext spare[MAX_SPARE_CONTEXTS];
 static int	spare_count = 0;
 

@@ -30,7 +30,7 @@ use Time::HiRes ();
 
 our @EXPORT = qw(wait_until json_decode json_encode body_json new_uuid
   self_signed_cert unused_port delivery_setup stream_publish stream_wait_mid
-  stream_check);
+  stream_check gaps within);
 
 our $ROOT;
 BEGIN
@@ -65,6 +65,23 @@ sub wait_until
 		return 0 if Time::HiRes::time() > $deadline;
 		Time::HiRes::sleep(0.05);
 	}
+}
+
+# gaps(times): the differences between successive times.
+sub gaps
+{
+	my ($t) = @_;
+	return [ map { $t->[$_] - $t->[ $_ - 1 ] } 1 .. $#$t ];
+}
+
+# within(value, low, high, name): a test that low <= value <= high, which
+# shows all three when it fails.
+sub within
+{
+	my ($v, $lo, $hi, $name) = @_;
+	my $ok = defined $v && $v >= $lo && $v <= $hi;
+	ok($ok, $name) or diag(sprintf('got %s, want %.0f to %.0f', $v // 'undef', $lo, $hi));
+	return $ok;
 }
 
 # new_uuid: a random version-4 uuid, as text.
@@ -469,6 +486,69 @@ sub hook
 	return $w;
 }
 
+# receiver_hook(tenant, receiver, path, behaviour hash, more request
+# fields): a webhook (see hook) on a path of a receiver that answers as
+# told.
+sub receiver_hook
+{
+	my ($self, $tenant, $rcv, $path, $behaviour, %more) = @_;
+	$rcv->behaviour({ path => $path, %$behaviour });
+	return $self->hook($tenant, $rcv->url($path), %more);
+}
+
+# webhook(tenant, webhook): fetch_webhook.
+sub webhook
+{
+	my ($self, $tenant, $w) = @_;
+	return $self->json("SELECT webhooks.fetch_webhook('$tenant', '$w->{locator}')");
+}
+
+# update(tenant, webhook, request hash): update_webhook.
+sub update
+{
+	my ($self, $tenant, $w, $request) = @_;
+	my $r = WebhooksTest::json_encode($request);
+	return $self->json("SELECT webhooks.update_webhook('$tenant', '$w->{locator}', \$j\$$r\$j\$)");
+}
+
+# diverted(tenant, webhook, offset, count): fetch_diverted_events.
+sub diverted
+{
+	my ($self, $tenant, $w, $offset, $count) = @_;
+	my $page = defined $offset ? ", $offset, " . ($count // 'NULL') : '';
+	return $self->json("SELECT webhooks.fetch_diverted_events('$tenant', '$w->{locator}'$page)");
+}
+
+# wait_diverted(tenant, webhook, n): waits until the webhook has n diverted
+# events; returns them.
+sub wait_diverted
+{
+	my ($self, $tenant, $w, $n, $timeout) = @_;
+	my $got = [];
+	WebhooksTest::wait_until(sub { $got = $self->diverted($tenant, $w); @$got >= $n }, $timeout // 30);
+	return $got;
+}
+
+# event_attempts(tenant, webhook, event): the attempts at one delivery from
+# the attempt log, first first: [attempt, outcome, status, trigger] each.
+sub event_attempts
+{
+	my ($self, $tenant, $w, $event) = @_;
+	return [ map { [ split /\|/, $_, -1 ] } split /\n/, $self->psql(
+			"SELECT attempt, outcome, coalesce(status::text, ''), coalesce(\"trigger\", '')"
+			  . " FROM webhooks._attempt WHERE tenant_locator = '$tenant'"
+			  . " AND webhook_locator::text = '$w->{locator}' AND event_locator::text = '$event'"
+			  . ' ORDER BY id') ];
+}
+
+# queued(tenant, webhook): how many deliveries of the webhook are queued.
+sub queued
+{
+	my ($self, $tenant, $w) = @_;
+	return $self->psql("SELECT count(*) FROM webhooks._delivery WHERE tenant_locator = '$tenant'"
+		  . " AND webhook_locator::text = '$w->{locator}'");
+}
+
 # deliver(tenant, webhook, count): publishes count events (default 1) of the
 # webhook's type and waits for as many more final attempts; returns the
 # attempts (newest first) and the events.
@@ -624,6 +704,14 @@ sub wait
 	my ($self, $path, $n, $timeout) = @_;
 	my $ms = int(($timeout // 20) * 1000);
 	return $self->control('GET', "/_control/wait?path=$path&count=$n&timeoutMs=$ms")->{count};
+}
+
+# arrivals(path): when each request to a path arrived (epoch ms), in
+# order.
+sub arrivals
+{
+	my ($self, $path) = @_;
+	return [ map { $_->{arrivedAt} } @{ $self->requests($path) } ];
 }
 
 # ids(path): the webhook-id of every request to a path, in arrival order,
