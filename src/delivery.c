@@ -358,8 +358,10 @@ judge(WhDelivery *d)
 		d->message = pstrdup("connection refused: address blocked by webhooks.blocked_networks");
 		status = WH_STATUS_NONE;
 	}
-	else if (req->status > 0)
+	else if (req->status > 0 &&
+			 (req->result == CURLE_OK || req->result == CURLE_WRITE_ERROR))
 	{
+		/* a whole response, or one we stopped reading past its first 64 kB */
 		status = req->status;
 		if (wh_status_is_success(status))
 		{
@@ -367,6 +369,17 @@ judge(WhDelivery *d)
 			return;
 		}
 		d->message = psprintf("HTTP %d", status);
+	}
+	else if (req->status > 0)
+	{
+		/*
+		 * The status line came, then the connection failed or stalled: no
+		 * response arrived in time, whatever its first line said.
+		 */
+		d->message = psprintf("%s (after HTTP %d)",
+							  req->error[0] ? req->error : "no response",
+							  req->status);
+		req->status = 0;
 	}
 	else
 		d->message = pstrdup(req->error[0] ? req->error : "no response");

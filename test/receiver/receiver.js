@@ -96,7 +96,7 @@ if (opts.log) {
 
 const BEHAVIOUR_FIELDS = new Set(['path', 'status', 'delayMs', 'drop', 'body', 'headers', 'secret',
   'hangForever', 'retryAfter', 'failRate', 'timeoutRate', 'dropRate', 'redirectTo', 'garbage',
-  'hugeBodyBytes', 'seed', 'close']);
+  'hugeBodyBytes', 'seed', 'close', 'midBody', 'stallAfterHeaders']);
 
 // Validate a behaviour as posted; returns the normalized object or throws.
 function normalizeBehaviour(b) {
@@ -128,6 +128,8 @@ function normalizeBehaviour(b) {
   n.drop = bool('drop');
   n.hangForever = bool('hangForever');
   n.garbage = bool('garbage');
+  n.midBody = bool('midBody');
+  n.stallAfterHeaders = bool('stallAfterHeaders');
   n.close = bool('close');
   if (b.body !== undefined && b.body !== null && typeof b.body !== 'string') throw new Error('body must be a string');
   n.body = b.body ?? 'ok';
@@ -198,7 +200,8 @@ function publicBehaviour(n) {
   const o = { path: n.path, status: n.status, delayMs: n.delayMs, drop: n.drop, body: n.body,
     headers: n.headers, hangForever: n.hangForever, retryAfter: n.retryAfter, failRate: n.failRate,
     timeoutRate: n.timeoutRate, dropRate: n.dropRate, redirectTo: n.redirectTo, garbage: n.garbage,
-    hugeBodyBytes: n.hugeBodyBytes, seed: n.seed, close: n.close };
+    hugeBodyBytes: n.hugeBodyBytes, seed: n.seed, close: n.close, midBody: n.midBody,
+    stallAfterHeaders: n.stallAfterHeaders };
   if (n.hasSecret) o.secret = n.secret;
   return o;
 }
@@ -331,6 +334,21 @@ function answer(req, res, b, outcome) {
       setTimeout(() => s.destroy(), 1000).unref();
       return;
     }
+    case 'midbody': {
+      // the status line, headers announcing 1000 bytes, 10 of them, then the
+      // connection closes
+      res.writeHead(b.status, { 'content-length': '1000', 'content-type': 'text/plain' });
+      res.write('0123456789');
+      setTimeout(() => resetSocket(req), 20).unref();
+      return;
+    }
+    case 'stall': {
+      // headers, then nothing, ever
+      res.writeHead(b.status, { 'content-length': '100', 'content-type': 'text/plain' });
+      res.flushHeaders();
+      holdOpen(req, res);
+      return;
+    }
     default: break;
   }
   const headers = {};
@@ -374,6 +392,8 @@ function chooseOutcome(b) {
   if (b.drop) return 'drop';
   if (b.hangForever) return 'hang';
   if (b.garbage) return 'garbage';
+  if (b.midBody) return 'midbody';
+  if (b.stallAfterHeaders) return 'stall';
   if (b.failRate > 0 || b.timeoutRate > 0 || b.dropRate > 0) {
     const r = b.random();
     if (r < b.failRate) return 'fail';
@@ -389,7 +409,7 @@ function statusFor(b, outcome) {
   switch (outcome) {
     case 'fail': return 503;
     case 'redirect': return b.status >= 300 && b.status <= 399 ? b.status : 302;
-    case 'ok': case 'huge': return b.status;
+    case 'ok': case 'huge': case 'midbody': case 'stall': return b.status;
     default: return null;
   }
 }
