@@ -20,6 +20,8 @@ use warnings;
 
 use Exporter 'import';
 use File::Path ();
+use File::Basename ();
+use File::Copy ();
 use File::Temp ();
 use HTTP::Tiny;
 use IPC::Run ();
@@ -307,15 +309,43 @@ sub stop
 
 sub running { return -f "$_[0]{data}/postmaster.pid"; }
 
+# keep_secrets_and_log(stopped): for test/all's check that no secret ever
+# reaches a server log, adds the signing secrets the cluster stores to
+# $WEBHOOKS_LOG_DIR/secrets (before the stop) and copies its server log
+# there (after it).
+sub keep_secrets_and_log
+{
+	my ($self, $stopped) = @_;
+	my $dir = $ENV{WEBHOOKS_LOG_DIR};
+	if (!$stopped)
+	{
+		my ($ok, $out) = $self->run_psql(
+			'SELECT secret FROM webhooks._webhook WHERE secret IS NOT NULL'
+			  . ' UNION SELECT alert_secret FROM webhooks._webhook WHERE alert_secret IS NOT NULL',
+			timeout => 30);
+		if ($ok && $out ne '')
+		{
+			open my $fh, '>>', "$dir/secrets" or die $!;
+			print $fh "$out\n";
+			close $fh;
+		}
+		return;
+	}
+	File::Copy::copy("$self->{dir}/server.log",
+		"$dir/" . File::Basename::basename($self->{dir}) . '.log');
+}
+
 sub teardown
 {
 	my ($self) = @_;
 	return unless -d $self->{dir};
+	$self->keep_secrets_and_log(0) if $ENV{WEBHOOKS_LOG_DIR} && $self->running;
 	if ($self->running)
 	{
 		my ($ok) = $self->pg_ctl('-w', '-t', '30', '-m', 'fast', 'stop');
 		$self->pg_ctl('-w', '-m', 'immediate', 'stop') unless $ok;
 	}
+	$self->keep_secrets_and_log(1) if $ENV{WEBHOOKS_LOG_DIR};
 	if ($ENV{KEEP_CLUSTER})
 	{
 		diag("cluster kept in $self->{dir}");
