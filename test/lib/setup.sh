@@ -18,6 +18,8 @@ DEB_PACKAGES=(
 	openssl
 	nginx-light
 	curl
+	clang
+	libclang-rt-14-dev
 )
 
 webhooks_install_packages() {
