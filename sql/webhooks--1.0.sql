@@ -621,10 +621,13 @@ CREATE FUNCTION webhooks._claim(batch integer, lease_ms bigint, exclude uuid[],
 		alert_secret text, alert_tag text)
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 	SET search_path = webhooks, pg_catalog, pg_temp
-	-- a batch touches a few hundred rows of large tables: probe indexes,
-	-- whatever the statistics of a churning queue say
+	-- A batch touches a few hundred rows of large tables: probe indexes by
+	-- key, whatever the statistics of a queue that is often empty say, and
+	-- plan each call afresh rather than keep a plan made for another size.
 	SET enable_hashjoin = off
 	SET enable_mergejoin = off
+	SET enable_seqscan = off
+	SET plan_cache_mode = force_custom_plan
 	AS $$
 #variable_conflict use_column
 BEGIN
@@ -684,10 +687,13 @@ CREATE FUNCTION webhooks._record(
 	RETURNS void
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 	SET search_path = webhooks, pg_catalog, pg_temp
-	-- a batch touches a few hundred rows of large tables: probe indexes,
-	-- whatever the statistics of a churning queue say
+	-- A batch touches a few hundred rows of large tables: probe indexes by
+	-- key, whatever the statistics of a queue that is often empty say, and
+	-- plan each call afresh rather than keep a plan made for another size.
 	SET enable_hashjoin = off
 	SET enable_mergejoin = off
+	SET enable_seqscan = off
+	SET plan_cache_mode = force_custom_plan
 	AS $$
 #variable_conflict use_column
 BEGIN

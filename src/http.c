@@ -33,7 +33,7 @@
 #include "netblock.h"
 #include "webhooks.h"
 
-#define MAX_POOLED_HANDLES	1024
+#define MAX_POOLED_HANDLES	256
 #define EPOLL_BATCH			256
 #define ORIGIN_KEY_LEN		256
 
@@ -369,6 +369,8 @@ hand_over(WhRequest *req)
 	curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, prereq_cb);
 	curl_easy_setopt(easy, CURLOPT_PREREQDATA, req);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, req->error);
+	/* answers are read up to 64 kB and mostly tiny: a small buffer will do */
+	curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, 4096L);
 
 	mrc = curl_multi_add_handle(multi, easy);
 	if (mrc != CURLM_OK)

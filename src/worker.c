@@ -29,6 +29,8 @@
  */
 #include "pg_prelude.h"
 
+#include <malloc.h>
+
 #include "catalog/namespace.h"
 #include "commands/extension.h"
 #include "storage/lmgr.h"
@@ -52,6 +54,7 @@
 #define RECORD_ARGS 15
 #define IDLE_TIMEOUT_MS 1000
 #define ERROR_BACKOFF_MS 1000
+#define BUSY_BACKOFF_MS 50		/* when the tables are locked */
 #define CLEANUP_INTERVAL_MS 60000
 #define CURSOR_RESET_MS 1000
 #define HOLD_CLAIMS_MS 100
@@ -517,7 +520,8 @@ find_next_due(void)
 }
 
 /*
- * housekeeping applies the retention settings, about once a minute.
+ * housekeeping applies the retention settings, and returns free memory to
+ * the system, about once a minute.
  */
 static void
 housekeeping(void)
@@ -529,6 +533,9 @@ housekeeping(void)
 	if (now < next_cleanup)
 		return;
 	next_cleanup = now + (TimestampTz) CLEANUP_INTERVAL_MS * 1000;
+
+	/* give memory freed after a burst back to the system */
+	malloc_trim(0);
 	args[0] = Int32GetDatum(webhooks_attempt_retention);
 	args[1] = Int32GetDatum(webhooks_event_retention);
 	if (SPI_execute_with_args("SELECT webhooks._housekeeping($1, $2)", 2, types,
@@ -539,10 +546,18 @@ housekeeping(void)
 /*
  * extension_ready reports whether webhooks is installed in this database,
  * and takes the locks the batch needs on its tables, conditionally: when
- * DROP EXTENSION (or anything else) holds one, the worker steps aside
- * rather than deadlock with it or make it wait.
+ * DROP EXTENSION (or anything else: autovacuum truncating the queue, a
+ * LOCK TABLE) holds one, the worker steps aside rather than deadlock with it
+ * or make it wait, and tries again shortly with all it holds.
  */
-static bool
+typedef enum ReadyState
+{
+	EXTENSION_ABSENT,			/* not installed here (or being dropped) */
+	EXTENSION_BUSY,				/* something holds a lock on its tables */
+	EXTENSION_READY
+} ReadyState;
+
+static ReadyState
 extension_ready(void)
 {
 	static const char *const tables[] = {
@@ -552,19 +567,20 @@ extension_ready(void)
 	Oid			nsp;
 
 	if (!OidIsValid(get_extension_oid("webhooks", true)))
-		return false;
+		return EXTENSION_ABSENT;
 	nsp = get_namespace_oid(WEBHOOKS_SCHEMA, true);
 	if (!OidIsValid(nsp))
-		return false;
+		return EXTENSION_ABSENT;
 	for (int i = 0; i < lengthof(tables); i++)
 	{
 		Oid			rel = get_relname_relid(tables[i], nsp);
 
-		if (!OidIsValid(rel) ||
-			!ConditionalLockRelationOid(rel, RowExclusiveLock))
-			return false;
+		if (!OidIsValid(rel))
+			return EXTENSION_ABSENT;
+		if (!ConditionalLockRelationOid(rel, RowExclusiveLock))
+			return EXTENSION_BUSY;
 	}
-	return true;
+	return EXTENSION_READY;
 }
 
 /*
@@ -572,7 +588,7 @@ extension_ready(void)
  * It returns the claimed deliveries to start once committed.
  */
 static List *
-run_batch(bool do_claim, bool *ready)
+run_batch(bool do_claim, ReadyState *ready)
 {
 	List	   *started = NIL;
 	int			room = webhooks_max_inflight - wh_http_inflight();
@@ -589,7 +605,7 @@ run_batch(bool do_claim, bool *ready)
 	njudged = 0;
 
 	*ready = extension_ready();
-	if (*ready)
+	if (*ready == EXTENSION_READY)
 	{
 		record_judged();
 		housekeeping();
@@ -620,7 +636,7 @@ recover_leases(void)
 	StartTransactionCommand();
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
-	if (extension_ready())
+	if (extension_ready() == EXTENSION_READY)
 	{
 		int			rc = SPI_execute("UPDATE webhooks._delivery"
 									 " SET leased_until = NULL"
@@ -768,7 +784,7 @@ webhooks_worker_main(Datum main_arg)
 {
 	WaitEventSet *wes;
 	HASHCTL		ctl;
-	volatile bool ready = false;
+	volatile ReadyState ready = EXTENSION_ABSENT;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -856,10 +872,23 @@ webhooks_worker_main(Datum main_arg)
 			}
 			PG_TRY();
 			{
-				started = run_batch(due, (bool *) &ready);
-				forget_outcomes(&recording);
+				started = run_batch(due, (ReadyState *) &ready);
+				if (ready == EXTENSION_BUSY)
+				{
+					/* keep everything, and try again in a moment */
+					move_outcomes(&recording, &judged);
+					move_outcomes(&judged, &recording);
+					njudged += nrecording;
+					more_due = more_due || due;
+					backoff_until = GetCurrentTimestamp() +
+						(TimestampTz) BUSY_BACKOFF_MS * 1000;
+				}
+				else
+				{
+					forget_outcomes(&recording);
+					backoff_until = 0;
+				}
 				nrecording = 0;
-				backoff_until = 0;
 			}
 			PG_CATCH();
 			{
@@ -884,7 +913,7 @@ webhooks_worker_main(Datum main_arg)
 					(TimestampTz) ERROR_BACKOFF_MS * 1000;
 			}
 			PG_END_TRY();
-			if (!ready)
+			if (ready == EXTENSION_ABSENT)
 			{
 				forget_outcomes(&judged);
 				njudged = 0;
