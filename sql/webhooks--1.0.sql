@@ -401,7 +401,8 @@ CREATE TABLE webhooks._webhook (
 	created_at	timestamptz NOT NULL DEFAULT now(),
 	updated_at	timestamptz NOT NULL DEFAULT now(),
 	PRIMARY KEY (tenant_locator, locator),
-	UNIQUE (tenant_locator, name),
+	-- name first: a lookup by tenant and locator can only take the key
+	UNIQUE (name, tenant_locator),
 	CHECK ((retry_type IS NULL) = (retry_interval IS NULL)
 		   AND (retry_type IS NULL) = (retry_attempts IS NULL)),
 	CHECK (suspended OR suspended_at IS NULL)
@@ -521,7 +522,8 @@ CREATE TABLE webhooks._event (
 COMMENT ON TABLE webhooks._event IS
 	'Published events; payload is the EventResponse JSON each delivery sends';
 CREATE INDEX _event_request_idx ON webhooks._event (tenant_locator, request_id);
-CREATE INDEX _event_type_idx ON webhooks._event (tenant_locator, type, locator);
+-- type first: a lookup by tenant and locator can only take the key
+CREATE INDEX _event_type_idx ON webhooks._event (type, tenant_locator, locator);
 CREATE INDEX _event_time_idx ON webhooks._event USING brin (published_at);
 
 CREATE TABLE webhooks._delivery (
@@ -621,13 +623,13 @@ CREATE FUNCTION webhooks._claim(batch integer, lease_ms bigint, exclude uuid[],
 		alert_secret text, alert_tag text)
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 	SET search_path = webhooks, pg_catalog, pg_temp
-	-- A batch touches a few hundred rows of large tables: probe indexes by
-	-- key, whatever the statistics of a queue that is often empty say, and
-	-- plan each call afresh rather than keep a plan made for another size.
+	-- A batch touches a few hundred rows of large tables: each row is
+	-- found by its key (the LATERAL ... OFFSET 0 lookups below cannot be
+	-- reordered), whatever the statistics of a queue that is often empty
+	-- say when the plan is made and kept.
 	SET enable_hashjoin = off
 	SET enable_mergejoin = off
 	SET enable_seqscan = off
-	SET plan_cache_mode = force_custom_plan
 	AS $$
 #variable_conflict use_column
 BEGIN
@@ -687,13 +689,13 @@ CREATE FUNCTION webhooks._record(
 	RETURNS void
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 	SET search_path = webhooks, pg_catalog, pg_temp
-	-- A batch touches a few hundred rows of large tables: probe indexes by
-	-- key, whatever the statistics of a queue that is often empty say, and
-	-- plan each call afresh rather than keep a plan made for another size.
+	-- A batch touches a few hundred rows of large tables: each row is
+	-- found by its key (the LATERAL ... OFFSET 0 lookups below cannot be
+	-- reordered), whatever the statistics of a queue that is often empty
+	-- say when the plan is made and kept.
 	SET enable_hashjoin = off
 	SET enable_mergejoin = off
 	SET enable_seqscan = off
-	SET plan_cache_mode = force_custom_plan
 	AS $$
 #variable_conflict use_column
 BEGIN
@@ -707,20 +709,24 @@ BEGIN
 			AS o(t, w, e, attempt, attempted_at, duration_ms, status, error,
 				 outcome, "trigger", response, retry_at, divert, suspend,
 				 resend)
+	), q AS (
+		-- the queue row of each outcome, found by its key
+		SELECT o.*, x.ctid AS row
+		FROM o, LATERAL (
+			SELECT d.ctid FROM _delivery d
+			WHERE d.tenant_locator = o.t AND d.webhook_locator = o.w
+			  AND d.event_locator = o.e
+			OFFSET 0) x
 	), done AS (
-		DELETE FROM _delivery d USING o
-		WHERE o.retry_at IS NULL
-		  AND d.tenant_locator = o.t AND d.webhook_locator = o.w
-		  AND d.event_locator = o.e
+		DELETE FROM _delivery d
+		WHERE d.ctid = ANY (ARRAY(SELECT q.row FROM q WHERE q.retry_at IS NULL))
 	), again AS (
 		-- retries, and deliveries taken back unsent ("requeued")
 		UPDATE _delivery d
-		SET due_at = o.retry_at, leased_until = NULL,
-			attempts = d.attempts - CASE WHEN o.outcome = 'requeued' THEN 1 ELSE 0 END
-		FROM o
-		WHERE o.retry_at IS NOT NULL
-		  AND d.tenant_locator = o.t AND d.webhook_locator = o.w
-		  AND d.event_locator = o.e
+		SET due_at = q.retry_at, leased_until = NULL,
+			attempts = d.attempts - CASE WHEN q.outcome = 'requeued' THEN 1 ELSE 0 END
+		FROM q
+		WHERE q.retry_at IS NOT NULL AND d.ctid = q.row
 	), diverted AS (
 		INSERT INTO _diverted_event AS de
 			(tenant_locator, webhook_locator, event_locator, request_locator,
@@ -730,21 +736,33 @@ BEGIN
 			   CASE WHEN o.status IS NOT NULL THEN o.status::text
 					ELSE coalesce(o."trigger", 'timeout') END,
 			   coalesce(o.error, 'HTTP ' || o.status), o.attempted_at
-		FROM o JOIN _event ev ON ev.tenant_locator = o.t AND ev.locator = o.e
+		FROM o, LATERAL (
+			SELECT e.request_id FROM _event e
+			WHERE e.tenant_locator = o.t AND e.locator = o.e
+			OFFSET 0) ev
 		WHERE o.divert
 		ON CONFLICT (tenant_locator, webhook_locator, event_locator) DO UPDATE
 		SET failure_trigger = excluded.failure_trigger,
 			failure_message = excluded.failure_message,
 			failure_timestamp = excluded.failure_timestamp
 	), resent AS (
-		DELETE FROM _diverted_event de USING o
-		WHERE o.resend AND o.outcome = 'delivered'
-		  AND de.tenant_locator = o.t AND de.webhook_locator = o.w
-		  AND de.event_locator = o.e
+		DELETE FROM _diverted_event de
+		WHERE de.ctid = ANY (ARRAY(
+			SELECT x.ctid FROM o, LATERAL (
+				SELECT v.ctid FROM _diverted_event v
+				WHERE v.tenant_locator = o.t AND v.webhook_locator = o.w
+				  AND v.event_locator = o.e
+				OFFSET 0) x
+			WHERE o.resend AND o.outcome = 'delivered'))
 	), suspended AS (
 		UPDATE _webhook wh SET suspended = true, suspended_at = now()
-		FROM (SELECT DISTINCT o.t, o.w FROM o WHERE o.suspend) s
-		WHERE wh.tenant_locator = s.t AND wh.locator = s.w AND NOT wh.suspended
+		WHERE wh.ctid = ANY (ARRAY(
+			SELECT x.ctid FROM (SELECT DISTINCT o.t, o.w FROM o WHERE o.suspend) s,
+				LATERAL (
+					SELECT k.ctid FROM _webhook k
+					WHERE k.tenant_locator = s.t AND k.locator = s.w
+					  AND NOT k.suspended
+					OFFSET 0) x))
 	), counted AS (
 		INSERT INTO _webhook_stats AS s
 			(tenant_locator, webhook_locator, delivered, failed, retried,
