@@ -21,6 +21,7 @@ OBJS = \
 	src/events.o \
 	src/monitor.o \
 	src/diverted.o \
+	src/spi_util.o \
 	src/sign.o \
 	src/netblock.o \
 	src/policy.o \

@@ -24,6 +24,7 @@
 #include "jsonb_util.h"
 #include "policy.h"
 #include "sign.h"
+#include "spi_util.h"
 #include "ulid.h"
 #include "webhooks.h"
 
@@ -63,39 +64,6 @@ enum
 };
 
 StaticAssertDecl(C_DUE_AT == WH_CLAIM_DUE_AT, "claim columns out of step");
-
-static Datum
-col(HeapTuple tup, TupleDesc desc, int c, bool *isnull)
-{
-	return SPI_getbinval(tup, desc, c, isnull);
-}
-
-static bool
-col_bool(HeapTuple tup, TupleDesc desc, int c)
-{
-	bool		isnull;
-	Datum		d = col(tup, desc, c, &isnull);
-
-	return !isnull && DatumGetBool(d);
-}
-
-static char *
-col_text(HeapTuple tup, TupleDesc desc, int c)
-{
-	bool		isnull;
-	Datum		d = col(tup, desc, c, &isnull);
-
-	return isnull ? NULL : TextDatumGetCString(d);
-}
-
-static void
-col_uuid(HeapTuple tup, TupleDesc desc, int c, pg_uuid_t *out)
-{
-	bool		isnull;
-	Datum		d = col(tup, desc, c, &isnull);
-
-	memcpy(out->data, DatumGetUUIDP(d)->data, UUID_LEN);
-}
 
 /*
  * settle gives a delivery an outcome without sending it.
@@ -146,14 +114,14 @@ static void
 target_from_row(HeapTuple tup, TupleDesc desc, int first, WhTarget *t)
 {
 	bool		isnull;
-	Datum		headers = col(tup, desc, first + 1, &isnull);
+	Datum		headers = SPI_getbinval(tup, desc, first + 1, &isnull);
 
-	t->url = col_text(tup, desc, first);
+	t->url = wh_col_text(tup, desc, first);
 	t->headers = isnull ? NULL : DatumGetJsonbPCopy(headers);
-	t->secure_ssl = col_bool(tup, desc, first + 2);
-	t->hmac_enabled = col_bool(tup, desc, first + 3);
-	t->secret = col_text(tup, desc, first + 4);
-	t->tag = col_text(tup, desc, first + 5);
+	t->secure_ssl = wh_col_bool(tup, desc, first + 2);
+	t->hmac_enabled = wh_col_bool(tup, desc, first + 3);
+	t->secret = wh_col_text(tup, desc, first + 4);
+	t->tag = wh_col_text(tup, desc, first + 5);
 }
 
 /*
@@ -252,15 +220,15 @@ wh_delivery_from_claim(HeapTuple tup, TupleDesc desc, MemoryContext cxt)
 	bool		isnull;
 	Datum		v;
 
-	col_uuid(tup, desc, C_TENANT, &d->tenant);
-	col_uuid(tup, desc, C_WEBHOOK, &d->webhook);
-	col_uuid(tup, desc, C_EVENT, &d->event);
-	d->attempt = DatumGetInt32(col(tup, desc, C_ATTEMPT, &isnull));
-	d->resend = col_bool(tup, desc, C_RESEND);
+	wh_col_uuid(tup, desc, C_TENANT, &d->tenant);
+	wh_col_uuid(tup, desc, C_WEBHOOK, &d->webhook);
+	wh_col_uuid(tup, desc, C_EVENT, &d->event);
+	d->attempt = DatumGetInt32(SPI_getbinval(tup, desc, C_ATTEMPT, &isnull));
+	d->resend = wh_col_bool(tup, desc, C_RESEND);
 	d->attempted_at = GetCurrentTimestamp();
 	d->sent = true;
 
-	v = col(tup, desc, C_TRIGGERS, &isnull);
+	v = SPI_getbinval(tup, desc, C_TRIGGERS, &isnull);
 	if (!isnull)
 	{
 		Datum	   *elems;
@@ -272,17 +240,17 @@ wh_delivery_from_claim(HeapTuple tup, TupleDesc desc, MemoryContext cxt)
 		for (int i = 0; i < d->ntriggers; i++)
 			d->triggers[i] = TextDatumGetCString(elems[i]);
 	}
-	d->divert = col_bool(tup, desc, C_DIVERT);
-	d->suspend = col_bool(tup, desc, C_SUSPEND);
+	d->divert = wh_col_bool(tup, desc, C_DIVERT);
+	d->suspend = wh_col_bool(tup, desc, C_SUSPEND);
 	{
-		char	   *rt = col_text(tup, desc, C_RETRY_TYPE);
+		char	   *rt = wh_col_text(tup, desc, C_RETRY_TYPE);
 
 		if (rt != NULL)
 		{
 			d->retry_type = strcmp(rt, "exponential") == 0 ?
 				WH_POLICY_EXPONENTIAL : WH_POLICY_LINEAR;
-			d->retry_interval = DatumGetInt64(col(tup, desc, C_RETRY_INTERVAL, &isnull));
-			d->retry_attempts = DatumGetInt32(col(tup, desc, C_RETRY_ATTEMPTS, &isnull));
+			d->retry_interval = DatumGetInt64(SPI_getbinval(tup, desc, C_RETRY_INTERVAL, &isnull));
+			d->retry_attempts = DatumGetInt32(SPI_getbinval(tup, desc, C_RETRY_ATTEMPTS, &isnull));
 		}
 	}
 
@@ -291,9 +259,9 @@ wh_delivery_from_claim(HeapTuple tup, TupleDesc desc, MemoryContext cxt)
 		settle(d, "dropped", NULL, "webhook deleted");
 	else if (SPI_getbinval(tup, desc, C_PAYLOAD, &isnull), isnull)
 		settle(d, "dropped", NULL, "event no longer stored");
-	else if (!d->resend && !col_bool(tup, desc, C_ENABLED))
+	else if (!d->resend && !wh_col_bool(tup, desc, C_ENABLED))
 		settle(d, "dropped", NULL, "webhook disabled");
-	else if (!d->resend && col_bool(tup, desc, C_SUSPENDED))
+	else if (!d->resend && wh_col_bool(tup, desc, C_SUSPENDED))
 	{
 		if (d->divert)
 		{
@@ -311,7 +279,7 @@ wh_delivery_from_claim(HeapTuple tup, TupleDesc desc, MemoryContext cxt)
 		target_from_row(tup, desc, C_URL, &t);
 		ulid_encode(d->event.data, id);
 		prepare_request(&d->req, &t, id, d->attempted_at,
-						col_text(tup, desc, C_PAYLOAD));
+						wh_col_text(tup, desc, C_PAYLOAD));
 		forget_secret(&t);
 	}
 
@@ -320,8 +288,8 @@ wh_delivery_from_claim(HeapTuple tup, TupleDesc desc, MemoryContext cxt)
 	{
 		d->alert = palloc(sizeof(WhTarget));
 		target_from_row(tup, desc, C_ALERT_URL, d->alert);
-		d->webhook_name = col_text(tup, desc, C_NAME);
-		d->event_type = col_text(tup, desc, C_EVENT_TYPE);
+		d->webhook_name = wh_col_text(tup, desc, C_NAME);
+		d->event_type = wh_col_text(tup, desc, C_EVENT_TYPE);
 	}
 
 	MemoryContextSwitchTo(old);

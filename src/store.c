@@ -16,6 +16,7 @@
 #include "pg_prelude.h"
 
 #include "jsonb_util.h"
+#include "spi_util.h"
 #include "store.h"
 #include "webhooks.h"
 
@@ -221,41 +222,17 @@ config_params(const WhWebhook *wh, Datum *values, char *nulls, int i)
 		BoolGetDatum(wh->use_automation_plugin);
 }
 
-static char *
-get_text(HeapTuple tup, TupleDesc desc, int col)
-{
-	bool		isnull;
-	Datum		d = SPI_getbinval(tup, desc, col, &isnull);
-
-	return isnull ? NULL : TextDatumGetCString(d);
-}
-
-static Datum
-get_datum(HeapTuple tup, TupleDesc desc, int col, bool *isnull)
-{
-	return SPI_getbinval(tup, desc, col, isnull);
-}
-
-static bool
-get_bool(HeapTuple tup, TupleDesc desc, int col)
-{
-	bool		isnull;
-	Datum		d = SPI_getbinval(tup, desc, col, &isnull);
-
-	return !isnull && DatumGetBool(d);
-}
-
 static void
 endpoint_from_row(HeapTuple tup, TupleDesc desc, int col, WhEndpoint *ep)
 {
 	bool		isnull;
 
-	ep->url = get_text(tup, desc, col);
-	ep->headers = headers_from_jsonb(get_datum(tup, desc, col + 1, &isnull));
-	ep->secure_ssl = get_bool(tup, desc, col + 2);
-	ep->hmac_enabled = get_bool(tup, desc, col + 3);
-	ep->secret = get_text(tup, desc, col + 4);
-	ep->tag = get_text(tup, desc, col + 5);
+	ep->url = wh_col_text(tup, desc, col);
+	ep->headers = headers_from_jsonb(SPI_getbinval(tup, desc, col + 1, &isnull));
+	ep->secure_ssl = wh_col_bool(tup, desc, col + 2);
+	ep->hmac_enabled = wh_col_bool(tup, desc, col + 3);
+	ep->secret = wh_col_text(tup, desc, col + 4);
+	ep->tag = wh_col_text(tup, desc, col + 5);
 }
 
 /*
@@ -269,40 +246,38 @@ webhook_from_row(HeapTuple tup, TupleDesc desc, WhWebhook *wh)
 	char	   *retry_type;
 
 	memset(wh, 0, sizeof(*wh));
-	d = get_datum(tup, desc, COL_TENANT, &isnull);
-	memcpy(wh->tenant.data, DatumGetUUIDP(d)->data, UUID_LEN);
-	d = get_datum(tup, desc, COL_LOCATOR, &isnull);
-	memcpy(wh->locator.data, DatumGetUUIDP(d)->data, UUID_LEN);
+	wh_col_uuid(tup, desc, COL_TENANT, &wh->tenant);
+	wh_col_uuid(tup, desc, COL_LOCATOR, &wh->locator);
 	wh->has_locator = true;
-	wh->name = get_text(tup, desc, COL_NAME);
-	wh->enabled = get_bool(tup, desc, COL_ENABLED);
-	wh->event_types = list_from_text_array(get_datum(tup, desc,
+	wh->name = wh_col_text(tup, desc, COL_NAME);
+	wh->enabled = wh_col_bool(tup, desc, COL_ENABLED);
+	wh->event_types = list_from_text_array(SPI_getbinval(tup, desc,
 													 COL_EVENT_TYPES, &isnull));
 	endpoint_from_row(tup, desc, COL_ENDPOINT, &wh->endpoint);
-	wh->triggers = list_from_text_array(get_datum(tup, desc, COL_TRIGGERS,
+	wh->triggers = list_from_text_array(SPI_getbinval(tup, desc, COL_TRIGGERS,
 												  &isnull));
-	wh->divert = get_bool(tup, desc, COL_DIVERT);
-	wh->suspend = get_bool(tup, desc, COL_SUSPEND);
+	wh->divert = wh_col_bool(tup, desc, COL_DIVERT);
+	wh->suspend = wh_col_bool(tup, desc, COL_SUSPEND);
 
-	retry_type = get_text(tup, desc, COL_RETRY_TYPE);
+	retry_type = wh_col_text(tup, desc, COL_RETRY_TYPE);
 	if (retry_type != NULL)
 	{
 		wh->retry.type = strcmp(retry_type, "exponential") == 0 ?
 			WH_RETRY_EXPONENTIAL : WH_RETRY_LINEAR;
 		wh->retry.interval =
-			DatumGetInt64(get_datum(tup, desc, COL_RETRY_INTERVAL, &isnull));
+			DatumGetInt64(SPI_getbinval(tup, desc, COL_RETRY_INTERVAL, &isnull));
 		wh->retry.attempts =
-			DatumGetInt32(get_datum(tup, desc, COL_RETRY_ATTEMPTS, &isnull));
+			DatumGetInt32(SPI_getbinval(tup, desc, COL_RETRY_ATTEMPTS, &isnull));
 	}
 
-	if (get_text(tup, desc, COL_ALERT) != NULL)
+	if (wh_col_text(tup, desc, COL_ALERT) != NULL)
 	{
 		wh->alert = palloc0(sizeof(WhEndpoint));
 		endpoint_from_row(tup, desc, COL_ALERT, wh->alert);
 	}
-	wh->use_automation_plugin = get_bool(tup, desc, COL_USE_AUTOMATION_PLUGIN);
-	wh->suspended = get_bool(tup, desc, COL_SUSPENDED);
-	d = get_datum(tup, desc, COL_SUSPENDED_AT, &isnull);
+	wh->use_automation_plugin = wh_col_bool(tup, desc, COL_USE_AUTOMATION_PLUGIN);
+	wh->suspended = wh_col_bool(tup, desc, COL_SUSPENDED);
+	d = SPI_getbinval(tup, desc, COL_SUSPENDED_AT, &isnull);
 	wh->suspended_at = isnull ? 0 : DatumGetTimestampTz(d);
 }
 

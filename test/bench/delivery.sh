@@ -147,14 +147,7 @@ mb() {	# mb KB
 
 # bench_port: a free TCP port on 127.0.0.1 (outside cluster.sh's range)
 bench_port() {
-	local port
-	for port in $(seq 28180 28380); do
-		if ! (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then
-			echo "$port"
-			return
-		fi
-	done
-	die "no free port"
+	free_port 28180 28380 || die "no free port"
 }
 
 new_uuid() {

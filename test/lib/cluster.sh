@@ -12,9 +12,10 @@ as_postgres() {
 	runuser -u postgres -- "$@"
 }
 
+# free_port [first [last]]: a TCP port on 127.0.0.1 that nothing listens on
 free_port() {
 	local port
-	for port in $(seq 55432 55532); do
+	for port in $(seq "${1:-55432}" "${2:-55532}"); do
 		if ! (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then
 			echo "$port"
 			return
