@@ -359,11 +359,19 @@ requeue_waiting(bool discard)
 	foreach(lc, taken)
 	{
 		WhDelivery *d = (WhDelivery *) lfirst(lc);
-		InflightEntry *e = inflight_entry(&d->webhook, false);
+		InflightEntry *e;
 
+		/* alerts are not counted against their webhook, nor requeued */
+		if (d->is_alert)
+		{
+			wh_delivery_free(d);
+			continue;
+		}
+		e = inflight_entry(&d->webhook, false);
+		Assert(e != NULL && e->count > 0);
 		if (e != NULL && --e->count <= 0)
 			hash_search(inflight_by_webhook, &d->webhook, HASH_REMOVE, NULL);
-		if (discard || d->is_alert)
+		if (discard)
 		{
 			wh_delivery_free(d);
 			continue;
