@@ -952,7 +952,8 @@ GRANT EXECUTE ON FUNCTION
 	webhooks.fetch_events(uuid, timestamptz, timestamptz, text, integer, text),
 	webhooks.fetch_webhook_attempts(uuid, webhooks.ulid, integer, integer)
 	TO webhooks_reader;
--- the views' callers need the function the view calls
+-- the views' callers need the schema and the function the view calls
+GRANT USAGE ON SCHEMA webhooks TO pg_monitor;
 GRANT EXECUTE ON FUNCTION webhooks._worker_state() TO pg_monitor, webhooks_reader;
 GRANT SELECT ON webhooks.delivery_stats, webhooks.webhook_delivery_stats
 	TO pg_monitor, webhooks_reader;

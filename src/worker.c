@@ -524,7 +524,13 @@ find_next_due(void)
 	if (rc != SPI_OK_SELECT || SPI_processed != 1)
 		return;
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	next_due = isnull ? 0 : DatumGetTimestampTz(d);
+
+	/*
+	 * Keep a retry this batch recorded: the read-only query sees the queue
+	 * as the batch found it.
+	 */
+	if (!isnull && (next_due == 0 || DatumGetTimestampTz(d) < next_due))
+		next_due = DatumGetTimestampTz(d);
 }
 
 /*

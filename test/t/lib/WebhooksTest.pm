@@ -744,10 +744,10 @@ sub arrivals
 	return [ map { $_->{arrivedAt} } @{ $self->requests($path) } ];
 }
 
-# ids(path): the webhook-id of every request to a path, in arrival order,
-# from the receiver's log once it holds every record (no JSON parsing: the
-# crash tests read tens of thousands).
-sub ids
+# logged(path): [webhook-id, outcome] of every request to a path, in
+# arrival order, from the receiver's log once it holds every record (no
+# JSON parsing: the crash tests and the soak read tens of thousands).
+sub logged
 {
 	my ($self, $path) = @_;
 	my $total = $self->control('GET', '/_control/count')->{count};
@@ -759,13 +759,22 @@ sub ids
 			return @lines >= $total;
 		},
 		30) or die "receiver log has " . scalar(@lines) . " of $total records";
-	my @ids;
+	my @got;
 	for (@lines)
 	{
 		next unless /"pathname":"([^"]*)"/ && $1 eq $path;
-		push @ids, /"webhook-id":"([0-9A-Z]{26})"/ ? $1 : '?';
+		my ($id) = /"webhook-id":"([0-9A-Z]{26})"/;
+		my ($outcome) = /"outcome":"(\w+)"/;
+		push @got, [ $id // '?', $outcome // '?' ];
 	}
-	return \@ids;
+	return \@got;
+}
+
+# ids(path): the webhook-id of every request to a path, in arrival order.
+sub ids
+{
+	my ($self, $path) = @_;
+	return [ map { $_->[0] } @{ $self->logged($path) } ];
 }
 
 sub stop
