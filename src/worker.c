@@ -622,6 +622,8 @@ run_batch(bool do_claim, ReadyState *ready)
 	if (*ready == EXTENSION_READY)
 	{
 		record_judged();
+		/* keep the connections busy while the transaction goes on */
+		wh_http_drive();
 		housekeeping();
 		if (do_claim && room > 0)
 		{
