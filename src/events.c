@@ -334,6 +334,24 @@ payload_array(uint64 first, uint64 n)
 }
 
 /*
+ * select_payloads runs "SELECT payload FROM webhooks._event WHERE
+ * tenant_locator = $1 AND <cond>" where cond compares a ulid with $2.
+ */
+static void
+select_payloads(const char *cond, const pg_uuid_t *tenant, const pg_ulid *key)
+{
+	Datum		args[2];
+	Oid			argtypes[2] = {UUIDOID, UUIDOID};
+
+	args[0] = UUIDPGetDatum(tenant);
+	args[1] = UUIDPGetDatum((pg_uuid_t *) key);
+	if (SPI_execute_with_args(psprintf("SELECT payload FROM webhooks._event"
+									   " WHERE tenant_locator = $1 AND %s", cond),
+							  2, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read events");
+}
+
+/*
  * webhooks_fetch_event implements fetchEvent.
  */
 Datum
@@ -341,16 +359,8 @@ webhooks_fetch_event(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t  *tenant = wh_begin_call(fcinfo);
 	pg_ulid    *locator = wh_get_locator(fcinfo, 1, "locator");
-	Datum		args[2];
-	Oid			argtypes[2] = {UUIDOID, UUIDOID};
 
-	args[0] = UUIDPGetDatum(tenant);
-	args[1] = UUIDPGetDatum((pg_uuid_t *) locator);
-	if (SPI_execute_with_args("SELECT payload FROM webhooks._event"
-							  " WHERE tenant_locator = $1"
-							  " AND locator " ULID_EQ " $2::webhooks.ulid",
-							  2, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not fetch event");
+	select_payloads("locator " ULID_EQ " $2::webhooks.ulid", tenant, locator);
 	if (SPI_processed == 0)
 		wh_not_found("event", locator);
 	PG_RETURN_DATUM(wh_end_call(DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
@@ -366,17 +376,9 @@ webhooks_fetch_events_for_request(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t  *tenant = wh_begin_call(fcinfo);
 	pg_ulid    *request = wh_get_locator(fcinfo, 1, "request_locator");
-	Datum		args[2];
-	Oid			argtypes[2] = {UUIDOID, UUIDOID};
 
-	args[0] = UUIDPGetDatum(tenant);
-	args[1] = UUIDPGetDatum((pg_uuid_t *) request);
-	if (SPI_execute_with_args("SELECT payload FROM webhooks._event"
-							  " WHERE tenant_locator = $1"
-							  " AND request_id " ULID_EQ " $2::webhooks.ulid"
-							  " ORDER BY locator",
-							  2, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not fetch events");
+	select_payloads("request_id " ULID_EQ " $2::webhooks.ulid ORDER BY locator",
+					tenant, request);
 	PG_RETURN_DATUM(wh_end_call(payload_array(0, SPI_processed)));
 }
 

@@ -87,29 +87,46 @@ deny(const char *detail)
 }
 
 /*
+ * read_claims parses the request's JWT claims: NULL when there are none
+ * (the setting is unset or empty), and *bad set when they are there but
+ * are not valid JSON.  A syntax error is not raised: callers decide.
+ */
+static Jsonb *
+read_claims(bool *bad)
+{
+	const char *claims = GetConfigOption(JWT_CLAIMS_SETTING, true, false);
+	JsonLexContext *lex;
+
+	*bad = false;
+	if (claims == NULL || claims[0] == '\0')
+		return NULL;
+	lex = makeJsonLexContextCstringLen((char *) claims, strlen(claims),
+									   GetDatabaseEncoding(), false);
+	if (pg_parse_json(lex, &nullSemAction) != JSON_SUCCESS)
+	{
+		*bad = true;
+		return NULL;
+	}
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(claims)));
+}
+
+/*
  * wh_check_tenant raises 42501 unless the call is for the tenant the JWT
  * claims name, when there are claims.
  */
 void
 wh_check_tenant(const pg_uuid_t *tenant)
 {
-	const char *claims = GetConfigOption(JWT_CLAIMS_SETTING, true, false);
-	JsonLexContext *lex;
-	Jsonb	   *jb;
+	bool		bad;
+	Jsonb	   *jb = read_claims(&bad);
 	JsonbValue	v;
 	char	   *claim;
 	pg_uuid_t	bound;
 
-	if (claims == NULL || claims[0] == '\0')
-		return;
-
-	/* validate without raising a syntax error: fail closed instead */
-	lex = makeJsonLexContextCstringLen((char *) claims, strlen(claims),
-									   GetDatabaseEncoding(), false);
-	if (pg_parse_json(lex, &nullSemAction) != JSON_SUCCESS)
+	if (bad)
 		deny("The request's JWT claims are not valid JSON.");
-
-	jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(claims)));
+	if (jb == NULL)
+		return;
 	if (!JB_ROOT_IS_OBJECT(jb) ||
 		getKeyJsonValueFromContainer(&jb->root, webhooks_tenant_claim,
 									 strlen(webhooks_tenant_claim), &v) == NULL ||
@@ -134,23 +151,13 @@ wh_check_tenant(const pg_uuid_t *tenant)
 bool
 wh_jwt_subject(pg_uuid_t *out)
 {
-	const char *claims = GetConfigOption(JWT_CLAIMS_SETTING, true, false);
-	JsonLexContext *lex;
-	Jsonb	   *jb;
+	bool		bad;
+	Jsonb	   *jb = read_claims(&bad);
 	JsonbValue	v;
-	char	   *sub;
 
-	if (claims == NULL || claims[0] == '\0')
-		return false;
-	lex = makeJsonLexContextCstringLen((char *) claims, strlen(claims),
-									   GetDatabaseEncoding(), false);
-	if (pg_parse_json(lex, &nullSemAction) != JSON_SUCCESS)
-		return false;
-	jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(claims)));
-	if (!JB_ROOT_IS_OBJECT(jb) ||
+	if (jb == NULL || !JB_ROOT_IS_OBJECT(jb) ||
 		getKeyJsonValueFromContainer(&jb->root, "sub", 3, &v) == NULL ||
 		v.type != jbvString)
 		return false;
-	sub = pnstrdup(v.val.string.val, v.val.string.len);
-	return wh_parse_uuid(sub, out);
+	return wh_parse_uuid(pnstrdup(v.val.string.val, v.val.string.len), out);
 }
