@@ -42,8 +42,12 @@ webhooks_build_install() {
 	# SKIP_BUILD=1: test what is installed (e.g. a sanitizer build)
 	[[ -n ${SKIP_BUILD:-} ]] && return 0
 	echo "== building and installing the extension"
-	make -C "$WEBHOOKS_ROOT" -s -j2 >/dev/null
-	make -C "$WEBHOOKS_ROOT" -s install >/dev/null
+	# a failed build must stop the run, not test what was installed before
+	if ! make -C "$WEBHOOKS_ROOT" -s -j2 >/dev/null ||
+		! make -C "$WEBHOOKS_ROOT" -s install >/dev/null; then
+		echo "the extension did not build" >&2
+		exit 1
+	fi
 }
 
 # the test receiver's npm dependencies (standardwebhooks), from its lock
