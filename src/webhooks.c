@@ -23,7 +23,7 @@ void		_PG_init(void);
 char	   *webhooks_database = NULL;
 char	   *webhooks_tenant_claim = NULL;
 int			webhooks_batch_size = 500;
-int			webhooks_max_inflight = 4096;
+int			webhooks_max_inflight = 1024;
 int			webhooks_timeout_ms = 10000;
 int			webhooks_max_host_connections = 8;
 int			webhooks_lease_seconds = 300;
@@ -163,7 +163,7 @@ _PG_init(void)
 							PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("webhooks.max_inflight",
 							"Most HTTP requests the worker has in flight at once.",
-							NULL, &webhooks_max_inflight, 4096, 1, 100000,
+							NULL, &webhooks_max_inflight, 1024, 1, 100000,
 							PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("webhooks.timeout",
 							"Time a delivery may take before it counts as a timeout.",
