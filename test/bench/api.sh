@@ -19,32 +19,20 @@ set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$BENCH_DIR/../lib/setup.sh"
 source "$BENCH_DIR/../lib/cluster.sh"
+source "$BENCH_DIR/lib.sh"
 
 RUNS=${BENCH_RUNS:-5}
 SECS=${BENCH_SECONDS:-10}
 DB=webhooks_bench
-PGBENCH="$PG_BIN/pgbench"
 
 # targets from DESIGN.md §7 and the issue
 TARGET_FETCH_TPS=10000
 TARGET_PAGE_MS=2
 
-if [[ -n ${SKIP_SETUP:-} ]]; then
-	[[ $(id -u) -eq 0 ]] || { echo "run as root" >&2; exit 1; }
-else
-	webhooks_setup
-fi
-[[ -x $PGBENCH ]] || { echo "pgbench not found at $PGBENCH" >&2; exit 1; }
+bench_setup
 
 cluster_start
 trap cluster_stop EXIT
-
-# median: the median of the numbers on stdin
-median() {
-	sort -g | awk '{ v[NR] = $1 } END {
-		if (NR == 0) exit 1;
-		if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 # bench NAME SCRIPT CLIENTS: run pgbench RUNS times; sets TPS and LAT
 # (medians of calls/s and of the average latency in ms)
@@ -67,8 +55,8 @@ bench() {
 		tps_all+=("$tps")
 		lat_all+=("$lat")
 	done
-	TPS=$(printf '%s\n' "${tps_all[@]}" | median)
-	LAT=$(printf '%s\n' "${lat_all[@]}" | median)
+	TPS=$(median_of "${tps_all[@]}")
+	LAT=$(median_of "${lat_all[@]}")
 	printf '  %-38s %d client(s)  median %10.0f calls/s  %7.3f ms/call   runs: %s\n' \
 		"$name" "$clients" "$TPS" "$LAT" "$(printf '%.0f ' "${tps_all[@]}")"
 }
@@ -133,10 +121,6 @@ echo "== create_webhook (durable commits)"
 bench "create_webhook" create_webhook.sql 2
 create_tps=$TPS
 
-verdict() {	# verdict VALUE OP TARGET
-	awk -v v="$1" -v t="$3" -v op="$2" 'BEGIN {
-		ok = (op == ">=") ? (v + 0 >= t + 0) : (v + 0 <= t + 0); print ok ? "meets" : "MISSES" }'
-}
 echo
 echo "== summary (medians)"
 printf '  fetch_webhook            %8.0f calls/s   target >= %d calls/s: %s\n' \

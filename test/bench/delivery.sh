@@ -35,6 +35,7 @@ set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$BENCH_DIR/../lib/setup.sh"
 source "$BENCH_DIR/../lib/cluster.sh"
+source "$BENCH_DIR/lib.sh"
 
 if [[ -n ${QUICK:-} ]]; then
 	RUNS=${BENCH_RUNS:-1}
@@ -66,7 +67,6 @@ LAT_RATE=1000
 LAT_CLIENTS=4
 CONNS=8					# webhooks.max_host_connections, its default
 STALL_S=15				# a run whose deliveries stop for this long is stalled
-PGBENCH="$PG_BIN/pgbench"
 
 # targets from DESIGN.md §7
 TARGET_RATE=20000
@@ -75,12 +75,7 @@ TARGET_P99_MS=10
 TARGET_RSS_MB=64
 TARGET_HANG_LOSS=10
 
-if [[ -n ${SKIP_SETUP:-} ]]; then
-	[[ $(id -u) -eq 0 ]] || { echo "run as root" >&2; exit 1; }
-else
-	webhooks_setup
-fi
-[[ -x $PGBENCH ]] || { echo "pgbench not found at $PGBENCH" >&2; exit 1; }
+bench_setup
 command -v node >/dev/null || { echo "node is needed for test/receiver" >&2; exit 1; }
 
 WORK=$(mktemp -d /tmp/webhooks-delivery-bench.XXXXXX)
@@ -120,16 +115,6 @@ want() {
 
 sql() {
 	psql -X -q -A -t -v ON_ERROR_STOP=1 -c "$1"
-}
-
-# median_of NUMBER...: their median, or n/a when there are none
-median_of() {
-	if (($# == 0)); then
-		echo n/a
-		return
-	fi
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
-		if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 # fmt NUMBER: rounded, with thousands separators (anything else as it is)
@@ -194,10 +179,7 @@ CONF
 
 start_receiver() {
 	local dir="$BENCH_DIR/../receiver" line=
-	if [[ ! -d $dir/node_modules ]]; then
-		(cd "$dir" && npm ci --omit=dev --no-audit --no-fund >/dev/null) ||
-			die "npm ci failed in test/receiver"
-	fi
+	webhooks_install_receiver || die "npm ci failed in test/receiver"
 	node "$dir/receiver.js" --port 0 --host 127.0.0.1 --max-records 0 \
 		>"$WORK/receiver.out" 2>"$WORK/receiver.err" &
 	RECEIVER_PID=$!
@@ -681,11 +663,6 @@ if want memory; then scenario_memory; fi
 
 # ---------------------------------------------------------------- summary
 
-verdict() {	# verdict VALUE OP TARGET
-	awk -v v="$1" -v t="$3" -v op="$2" 'BEGIN {
-		if (v == "n/a") { print "n/a"; exit }
-		ok = (op == ">=") ? (v + 0 >= t + 0) : (v + 0 <= t + 0); print ok ? "meets" : "MISSES" }'
-}
 row() {	# row NAME VALUE TARGET CEILING VERDICT
 	printf '  %-44s %14s  %-13s %-11s %s\n' "$@"
 }

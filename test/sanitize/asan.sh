@@ -20,6 +20,7 @@ mkdir -m 777 "$WORK/reports"
 restore() {
 	make -C "$ROOT" -s clean
 	make -C "$ROOT" -s -j2 >/dev/null && make -C "$ROOT" -s install >/dev/null
+	rm -rf "$WORK"
 }
 trap restore EXIT
 
@@ -29,25 +30,8 @@ make -C "$ROOT" -s -j2 with_llvm=no PG_CFLAGS_EXTRA="$SAN -DUSE_ASSERT_CHECKING"
 	SHLIB_LINK_EXTRA="$SAN" >/dev/null
 make -C "$ROOT" -s install with_llvm=no >/dev/null
 
-# AddressSanitizer initialises at the first malloc.  In postgres that is
-# inside bindtextdomain(), called by libgpg-error's constructor with glibc's
-# gettext lock held; the runtime's start-up then looks up swift_demangle,
-# and the dlerror() of the failed lookup takes the same lock again: the lock
-# is corrupted and postgres hangs before main().  A symbol of that name,
-# preloaded, makes the lookup succeed.  Names are never Swift-mangled here.
-cat >"$WORK/swift_demangle.c" <<'SHIM'
-#include <stddef.h>
-#include <stdint.h>
-char	   *swift_demangle(const char *name, size_t len, char *out,
-						   size_t *outlen, uint32_t flags);
-char *
-swift_demangle(const char *name, size_t len, char *out, size_t *outlen,
-			   uint32_t flags)
-{
-	return NULL;
-}
-SHIM
-gcc -shared -fPIC -o "$WORK/swift_demangle.so" "$WORK/swift_demangle.c"
+# see swift_demangle.c: without it the runtime hangs postgres at start-up
+gcc -shared -fPIC -o "$WORK/swift_demangle.so" "$HERE/swift_demangle.c"
 
 cat >"$WORK/postgres" <<WRAP
 #!/bin/sh
@@ -92,5 +76,4 @@ if compgen -G "$WORK/reports/*" >/dev/null; then
 else
 	echo "== no AddressSanitizer or UndefinedBehaviorSanitizer reports"
 fi
-rm -rf "$WORK"
 exit $status
