@@ -30,7 +30,19 @@ OBJS = \
 	src/delivery.o \
 	src/worker.o
 
-DATA = $(wildcard sql/$(EXTENSION)--*.sql)
+# Versions: sql/webhooks--1.0.sql is version 1.0 exactly as released and is
+# never edited; every later change is an upgrade script
+# sql/webhooks--<old>--<new>.sql.  The install script of the current version
+# is built by running the chain: 1.0 followed by each upgrade script in order,
+# so a fresh install and an upgraded one execute the same statements (see
+# "Upgrading" in the README).
+UPGRADES = $(EXTENSION)--1.0--1.1.sql
+DATA = sql/$(EXTENSION)--1.0.sql $(addprefix sql/,$(UPGRADES))
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+
+sql/$(EXTENSION)--$(EXTVERSION).sql: sql/$(EXTENSION)--1.0.sql $(addprefix sql/,$(UPGRADES))
+	( echo '/* $(EXTENSION)--$(EXTVERSION).sql: built by make from the files below; edit those */'; \
+	  for f in $^; do echo; echo "/* ---- $$f ---- */"; cat $$f; done ) > $@
 
 # Regression scripts live in sql/ beside the install scripts; pg_regress finds
 # them there (--inputdir=.) and compares with expected/.
