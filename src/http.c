@@ -49,6 +49,7 @@ static CURLM *multi = NULL;
 static int	epoll_fd = -1;
 static int64 timer_deadline_us = -1;	/* curl's next timeout; -1: none */
 static int	inflight = 0;		/* started and not finished, waiting included */
+static int	done_count = 0;		/* on the done list */
 static int	max_active_per_origin = 8;
 static HTAB *origins = NULL;
 static dlist_head done_list = DLIST_STATIC_INIT(done_list);
@@ -284,22 +285,24 @@ wh_http_timeout_ms(void)
 }
 
 /*
- * wh_http_add_header appends one formatted header line to a request.
+ * wh_http_add_line adds one of a request's own header lines, which must
+ * stay valid until the request is released.  The lines are linked in
+ * place: no copy, no allocation, whatever their length.
  */
 void
-wh_http_add_header(WhRequest *req, const char *fmt,...)
+wh_http_add_line(WhRequest *req, const char *line)
 {
-	char		line[8192 + 512];
-	va_list		ap;
 	struct curl_slist *l;
 
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	l = curl_slist_append(req->headers, line);
-	if (l == NULL)
-		elog(ERROR, "webhooks: out of memory for request headers");
-	req->headers = l;
+	Assert(req->state == WH_REQUEST_IDLE);
+	if (req->nlines >= WH_REQUEST_LINES)
+		elog(ERROR, "webhooks: too many header lines in a request");
+	l = &req->lines[req->nlines];
+	l->data = (char *) line;	/* libcurl only reads it */
+	l->next = NULL;
+	if (req->nlines > 0)
+		req->lines[req->nlines - 1].next = l;
+	req->nlines++;
 }
 
 /*
@@ -338,11 +341,22 @@ hand_over(WhRequest *req)
 	CURL	   *easy = pool_size > 0 ? pool[--pool_size] : curl_easy_init();
 	CURLMcode	mrc;
 
+	struct curl_slist *headers = req->shared_lines;
+
 	if (easy == NULL)
 		elog(ERROR, "webhooks: could not create a libcurl handle");
+	Assert(req->state == WH_REQUEST_IDLE || req->state == WH_REQUEST_WAITING);
 	Assert(req->origin != NULL && req->easy == NULL);
+	req->state = WH_REQUEST_ACTIVE;
 	req->easy = easy;
 	req->origin->active++;
+
+	/* the request's own lines, then the endpoint's */
+	if (req->nlines > 0)
+	{
+		req->lines[req->nlines - 1].next = req->shared_lines;
+		headers = &req->lines[0];
+	}
 
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, req);
 	curl_easy_setopt(easy, CURLOPT_URL, req->url);
@@ -355,7 +369,7 @@ hand_over(WhRequest *req)
 	curl_easy_setopt(easy, CURLOPT_POST, 1L);
 	curl_easy_setopt(easy, CURLOPT_POSTFIELDS, req->body);
 	curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) req->body_len);
-	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, req->headers);
+	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, req->timeout_ms);
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, req->timeout_ms);
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, req->secure_ssl ? 1L : 0L);
@@ -386,6 +400,7 @@ hand_over(WhRequest *req)
 void
 wh_http_start(WhRequest *req, long timeout_ms)
 {
+	Assert(req->state == WH_REQUEST_IDLE);
 	req->easy = NULL;
 	req->status = 0;
 	req->result = CURLE_OK;
@@ -402,7 +417,10 @@ wh_http_start(WhRequest *req, long timeout_ms)
 	if (req->origin->active < max_active_per_origin)
 		hand_over(req);
 	else
-		dlist_push_tail(&req->origin->waiting, &req->wait_node);
+	{
+		req->state = WH_REQUEST_WAITING;
+		dlist_push_tail(&req->origin->waiting, &req->node);
+	}
 }
 
 /*
@@ -427,13 +445,16 @@ finish(CURL *easy, CURLcode result)
 		strlcpy(req->error, curl_easy_strerror(result), sizeof(req->error));
 	inflight--;
 	Assert(inflight >= 0);
+	Assert(req->state == WH_REQUEST_ACTIVE);
+	req->state = WH_REQUEST_DONE;
 	dlist_push_tail(&done_list, &req->node);
+	done_count++;
 
 	/* the origin's connection is free: the next one waiting may go */
 	req->origin->active--;
 	Assert(req->origin->active >= 0 && req->origin->active < max_active_per_origin);
 	if (!dlist_is_empty(&req->origin->waiting))
-		hand_over(dlist_container(WhRequest, wait_node,
+		hand_over(dlist_container(WhRequest, node,
 								  dlist_pop_head_node(&req->origin->waiting)));
 	else if (req->origin->active == 0)
 		hash_search(origins, req->origin->key, HASH_REMOVE, NULL);
@@ -489,9 +510,27 @@ wh_http_drive(void)
 WhRequest *
 wh_http_next_done(void)
 {
+	WhRequest  *req;
+
 	if (dlist_is_empty(&done_list))
+	{
+		Assert(done_count == 0);
 		return NULL;
-	return dlist_container(WhRequest, node, dlist_pop_head_node(&done_list));
+	}
+	req = dlist_container(WhRequest, node, dlist_pop_head_node(&done_list));
+	Assert(req->state == WH_REQUEST_DONE && done_count > 0);
+	req->state = WH_REQUEST_IDLE;
+	done_count--;
+	return req;
+}
+
+/*
+ * wh_http_done_count returns how many finished requests wait to be taken.
+ */
+int
+wh_http_done_count(void)
+{
+	return done_count;
 }
 
 /*
@@ -501,9 +540,7 @@ wh_http_next_done(void)
 void
 wh_http_release(WhRequest *req)
 {
-	if (req->headers)
-		curl_slist_free_all(req->headers);
-	req->headers = NULL;
+	Assert(req->state == WH_REQUEST_IDLE);
 	if (req->easy)
 	{
 		curl_easy_reset(req->easy);
@@ -531,9 +568,11 @@ wh_http_take_waiting(void)
 	{
 		while (!dlist_is_empty(&o->waiting))
 		{
-			WhRequest  *req = dlist_container(WhRequest, wait_node,
+			WhRequest  *req = dlist_container(WhRequest, node,
 											  dlist_pop_head_node(&o->waiting));
 
+			Assert(req->state == WH_REQUEST_WAITING);
+			req->state = WH_REQUEST_IDLE;
 			req->origin = NULL;
 			inflight--;
 			taken = lappend(taken, req);
