@@ -26,6 +26,7 @@ OBJS = \
 	src/netblock.o \
 	src/policy.o \
 	src/shmem.o \
+	src/resolve.o \
 	src/http.o \
 	src/clean_text.o \
 	src/headers.o \

@@ -31,13 +31,15 @@
 
 #include "http.h"
 #include "netblock.h"
+#include "resolve.h"
 #include "webhooks.h"
 
 #define MAX_POOLED_HANDLES	256
 #define EPOLL_BATCH			256
-#define ORIGIN_KEY_LEN		256
+#define ORIGIN_KEY_LEN		WH_HOST_KEY_LEN
+#define RESOLVE_POLL_MS		5	/* how often a lookup in progress is looked at */
 
-/* requests going to one scheme://host:port */
+/* requests going to one address and port */
 typedef struct WhOrigin
 {
 	char		key[ORIGIN_KEY_LEN];	/* hash key */
@@ -277,11 +279,13 @@ long
 wh_http_timeout_ms(void)
 {
 	int64		left;
+	long		ms;
 
 	if (timer_deadline_us < 0)
-		return -1;
+		return wh_hosts_resolving() ? RESOLVE_POLL_MS : -1;
 	left = timer_deadline_us - now_us();
-	return left <= 0 ? 0 : (long) ((left + 999) / 1000);
+	ms = left <= 0 ? 0 : (long) ((left + 999) / 1000);
+	return wh_hosts_resolving() ? Min(ms, RESOLVE_POLL_MS) : ms;
 }
 
 /*
@@ -306,24 +310,14 @@ wh_http_add_line(WhRequest *req, const char *line)
 }
 
 /*
- * origin_of finds (or makes) the origin of a URL: what comes between
- * "://" and the path.
+ * origin_of finds (or makes) an origin by its key, "address port".
  */
 static WhOrigin *
-origin_of(const char *url)
+origin_of(const char *key)
 {
-	char		key[ORIGIN_KEY_LEN];
-	const char *start = strstr(url, "://");
-	size_t		len;
 	bool		found;
-	WhOrigin   *o;
+	WhOrigin   *o = hash_search(origins, key, HASH_ENTER, &found);
 
-	start = start ? start + 3 : url;
-	len = strcspn(start, "/?#");
-	len = Min(len + (start - url), ORIGIN_KEY_LEN - 1);
-	memcpy(key, url, len);
-	key[len] = '\0';
-	o = hash_search(origins, key, HASH_ENTER, &found);
 	if (!found)
 	{
 		o->active = 0;
@@ -383,6 +377,13 @@ hand_over(WhRequest *req)
 	curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, prereq_cb);
 	curl_easy_setopt(easy, CURLOPT_PREREQDATA, req);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, req->error);
+	if (req->host->pin != NULL)
+	{
+		/* connect to the addresses the origin was counted by */
+		req->pin = req->host->pin;
+		req->pin->refs++;
+		curl_easy_setopt(easy, CURLOPT_RESOLVE, &req->pin->line);
+	}
 	/* answers are read up to 64 kB and mostly tiny: a small buffer will do */
 	curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, 4096L);
 
@@ -393,15 +394,85 @@ hand_over(WhRequest *req)
 }
 
 /*
- * wh_http_start sends a request, at once or when its origin has a free
- * connection.  Its url, body and headers must stay valid until it is
- * released.  The timeout counts from when libcurl gets it.
+ * done puts a finished request on the done list.
+ */
+static void
+done(WhRequest *req)
+{
+	Assert(req->state != WH_REQUEST_DONE);
+	inflight--;
+	Assert(inflight >= 0);
+	req->state = WH_REQUEST_DONE;
+	dlist_push_tail(&done_list, &req->node);
+	done_count++;
+}
+
+/*
+ * finish_unsent ends a request that never reached libcurl.
+ */
+static void
+finish_unsent(WhRequest *req, CURLcode result, const char *error)
+{
+	req->result = result;
+	req->status = 0;
+	req->duration_ms = (now_us() - req->started_us) / 1000.0;
+	strlcpy(req->error, error, sizeof(req->error));
+	done(req);
+}
+
+/*
+ * route sends a request whose host is known on: to libcurl, to its
+ * origin's queue, or, when its host cannot be reached, to the done list.
+ */
+static void
+route(WhRequest *req)
+{
+	WhHost	   *h = req->host;
+
+	switch (h->state)
+	{
+		case WH_HOST_RESOLVING:
+			req->state = WH_REQUEST_WAITING;
+			dlist_push_tail(&h->pending, &req->node);
+			return;
+		case WH_HOST_FAILED:
+			req->state = WH_REQUEST_IDLE;
+			finish_unsent(req, CURLE_COULDNT_RESOLVE_HOST, h->error);
+			return;
+		case WH_HOST_RESOLVED:
+			break;
+	}
+	if (h->blocked)
+	{
+		req->state = WH_REQUEST_IDLE;
+		req->blocked = true;
+		finish_unsent(req, CURLE_COULDNT_CONNECT,
+					  "every address of the host is blocked");
+		return;
+	}
+	req->origin = origin_of(h->origin);
+	if (req->origin->active < max_active_per_origin)
+		hand_over(req);
+	else
+	{
+		req->state = WH_REQUEST_WAITING;
+		dlist_push_tail(&req->origin->waiting, &req->node);
+	}
+}
+
+/*
+ * wh_http_start sends a request, at once or when its host is resolved and
+ * its origin has a free connection.  Its url, body and header lines must
+ * stay valid until it is released.  The timeout counts from when libcurl
+ * gets it; a lookup of its host may take as long again.
  */
 void
 wh_http_start(WhRequest *req, long timeout_ms)
 {
 	Assert(req->state == WH_REQUEST_IDLE);
 	req->easy = NULL;
+	req->pin = NULL;
+	req->origin = NULL;
 	req->status = 0;
 	req->result = CURLE_OK;
 	req->blocked = false;
@@ -411,15 +482,52 @@ wh_http_start(WhRequest *req, long timeout_ms)
 	req->response_read = 0;
 	req->retry_after[0] = '\0';
 	req->timeout_ms = timeout_ms;
-	req->origin = origin_of(req->url);
+	req->started_us = now_us();
+	req->host = wh_host_of(req->url, req->started_us);
 	inflight++;
+	route(req);
+}
 
-	if (req->origin->active < max_active_per_origin)
-		hand_over(req);
-	else
+/*
+ * poll_lookups sends on the requests of hosts whose lookup finished, and
+ * ends those that waited for one longer than their timeout.
+ */
+static void
+poll_lookups(void)
+{
+	int64		now = now_us();
+	WhHost	   *h;
+	dlist_iter	it;
+
+	while ((h = wh_host_next_resolved(now)) != NULL)
 	{
-		req->state = WH_REQUEST_WAITING;
-		dlist_push_tail(&req->origin->waiting, &req->node);
+		while (!dlist_is_empty(&h->pending))
+		{
+			WhRequest  *req = dlist_container(WhRequest, node,
+											  dlist_pop_head_node(&h->pending));
+
+			Assert(req->state == WH_REQUEST_WAITING);
+			req->state = WH_REQUEST_IDLE;
+			route(req);
+		}
+	}
+	dlist_foreach(it, wh_hosts_resolving_list())
+	{
+		dlist_mutable_iter r;
+
+		h = dlist_container(WhHost, resolving_node, it.cur);
+		dlist_foreach_modify(r, &h->pending)
+		{
+			WhRequest  *req = dlist_container(WhRequest, node, r.cur);
+
+			if (now - req->started_us < (int64) req->timeout_ms * 1000)
+				continue;
+			dlist_delete(&req->node);
+			req->state = WH_REQUEST_IDLE;
+			finish_unsent(req, CURLE_OPERATION_TIMEDOUT,
+						  psprintf("Resolving timed out after %ld milliseconds",
+								   req->timeout_ms));
+		}
 	}
 }
 
@@ -443,12 +551,11 @@ finish(CURL *easy, CURLcode result)
 	req->duration_ms = total * 1000.0;
 	if (result != CURLE_OK && req->error[0] == '\0')
 		strlcpy(req->error, curl_easy_strerror(result), sizeof(req->error));
-	inflight--;
-	Assert(inflight >= 0);
 	Assert(req->state == WH_REQUEST_ACTIVE);
-	req->state = WH_REQUEST_DONE;
-	dlist_push_tail(&done_list, &req->node);
-	done_count++;
+	if (req->pin != NULL)
+		wh_pin_release(req->pin);
+	req->pin = NULL;
+	done(req);
 
 	/* the origin's connection is free: the next one waiting may go */
 	req->origin->active--;
@@ -502,6 +609,8 @@ wh_http_drive(void)
 		if (msg->msg == CURLMSG_DONE)
 			finish(msg->easy_handle, msg->data.result);
 	}
+	if (wh_hosts_resolving())
+		poll_lookups();
 }
 
 /*
@@ -562,7 +671,26 @@ wh_http_take_waiting(void)
 	HASH_SEQ_STATUS seq;
 	WhOrigin   *o;
 	List	   *taken = NIL;
+	dlist_iter	it;
 
+	/* those waiting for their host's lookup */
+	dlist_foreach(it, wh_hosts_resolving_list())
+	{
+		WhHost	   *h = dlist_container(WhHost, resolving_node, it.cur);
+
+		while (!dlist_is_empty(&h->pending))
+		{
+			WhRequest  *req = dlist_container(WhRequest, node,
+											  dlist_pop_head_node(&h->pending));
+
+			Assert(req->state == WH_REQUEST_WAITING);
+			req->state = WH_REQUEST_IDLE;
+			inflight--;
+			taken = lappend(taken, req);
+		}
+	}
+
+	/* those waiting for a connection */
 	hash_seq_init(&seq, origins);
 	while ((o = hash_seq_search(&seq)) != NULL)
 	{

@@ -61,7 +61,10 @@ typedef struct WhRequest
 	char		retry_after[64];	/* Retry-After value, "" when none */
 
 	CURL	   *easy;
-	struct WhOrigin *origin;	/* the scheme, host and port it goes to */
+	struct WhHost *host;		/* the host of its URL (resolve.h) */
+	struct WhPin *pin;			/* the addresses libcurl is pinned to */
+	struct WhOrigin *origin;	/* the address and port it connects to */
+	int64		started_us;
 } WhRequest;
 
 extern void wh_http_init(void);
