@@ -3,7 +3,7 @@
  * delivery.c
  *	  One delivery as the worker holds it: built from a row of _claim(),
  *	  turned into a signed HTTP request, and judged when it finishes
- *	  (DESIGN.md D6 to D10, D12b).
+ *	  (doc/decisions.md D6 to D10, D12b).
  *
  * Each delivery lives in a small memory context of its own, from claim to
  * recording, so that freeing it cannot leak; what libcurl allocated is
