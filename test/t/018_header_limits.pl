@@ -1,4 +1,4 @@
-# 013_header_limits.pl: the largest custom headers the limits allow are
+# 018_header_limits.pl: the largest custom headers the limits allow are
 # sent, whole and in order (issue 9): at the defaults (50 headers of 16
 # values, 16 kB as sent) and at the hard cap of webhooks.max_headers_bytes
 # (256 kB), which must stay below the 1 MB header block libcurl refuses.
