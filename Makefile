@@ -33,7 +33,8 @@ OBJS = \
 	src/delivery.o \
 	src/window.o \
 	src/batch.o \
-	src/worker.o
+	src/worker.o \
+	src/launcher.o
 
 # Versions: sql/webhooks--1.0.sql is version 1.0 exactly as released and is
 # never edited; every later change is an upgrade script

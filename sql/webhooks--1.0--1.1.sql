@@ -176,3 +176,112 @@ $$;
 REVOKE ALL ON FUNCTION webhooks._record(uuid[], uuid[], uuid[], integer[],
 	timestamptz[], double precision[], integer[], text[], webhooks.outcome[],
 	text[], text[], timestamptz[], boolean[], boolean[], boolean[]) FROM PUBLIC;
+
+/* ---- every database, every core: the launcher's workers (issue 13) ---- */
+
+/*
+ * _serve asks the launcher to start this database's delivery workers once
+ * the transaction commits; the install script calls it, so CREATE
+ * EXTENSION is noticed at once, without polling.
+ */
+CREATE FUNCTION webhooks._serve() RETURNS void
+	AS 'MODULE_PATHNAME', 'webhooks_serve'
+	LANGUAGE C VOLATILE PARALLEL UNSAFE;
+REVOKE ALL ON FUNCTION webhooks._serve() FROM PUBLIC;
+SELECT webhooks._serve();
+
+/*
+ * _claim, as in 1.0, for one partition of the webhooks: those whose
+ * locator hashes to part of npartitions (one worker serves each).
+ */
+DROP FUNCTION webhooks._claim(integer, bigint, uuid[], timestamptz, uuid, uuid);
+CREATE FUNCTION webhooks._claim(batch integer, lease_ms bigint, exclude uuid[],
+								after_due timestamptz, after_event uuid,
+								after_webhook uuid, npartitions integer,
+								part integer)
+	RETURNS TABLE (
+		tenant_locator uuid, webhook_locator uuid, event_locator uuid,
+		attempt integer, resend boolean, url text, headers jsonb,
+		secure_ssl boolean, hmac_enabled boolean, secret text, tag text,
+		enabled boolean, suspended boolean, triggers text[], divert boolean,
+		suspend boolean, retry_type text, retry_interval bigint,
+		retry_attempts integer, payload text, due_at timestamptz,
+		name text, event_type text, alert_url text, alert_headers jsonb,
+		alert_secure_ssl boolean, alert_hmac_enabled boolean,
+		alert_secret text, alert_tag text)
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = webhooks, pg_catalog, pg_temp
+	-- A batch touches a few hundred rows of large tables: each row is
+	-- found by its key (the LATERAL ... OFFSET 0 lookups below cannot be
+	-- reordered), whatever the statistics of a queue that is often empty
+	-- say when the plan is made and kept.
+	SET enable_hashjoin = off
+	SET enable_mergejoin = off
+	SET enable_seqscan = off
+	AS $$
+#variable_conflict use_column
+BEGIN
+	RETURN QUERY
+	WITH u AS (
+		UPDATE _delivery d
+		SET leased_until = now() + lease_ms * interval '1 millisecond',
+			attempts = d.attempts + 1
+		WHERE d.ctid = ANY (ARRAY(
+			SELECT q.ctid FROM _delivery q
+			WHERE q.due_at <= now()
+			  AND (q.due_at, q.event_locator, q.webhook_locator)
+				  > (after_due, after_event::ulid, after_webhook::ulid)
+			  AND (q.leased_until IS NULL OR q.leased_until < now())
+			  AND q.webhook_locator::uuid <> ALL (exclude)
+			  AND (webhooks.ulid_hash(q.webhook_locator) & 2147483647) % npartitions = part
+			ORDER BY q.due_at, q.event_locator, q.webhook_locator
+			LIMIT batch
+			FOR UPDATE SKIP LOCKED))
+		RETURNING d.tenant_locator, d.webhook_locator, d.event_locator,
+				  d.attempts, d.resend, d.due_at
+	)
+	SELECT u.tenant_locator, u.webhook_locator::uuid, u.event_locator::uuid,
+		   u.attempts, u.resend, w.url, w.headers, w.secure_ssl,
+		   w.hmac_enabled, w.secret, w.tag, w.enabled, w.suspended,
+		   w.triggers, w.divert, w.suspend, w.retry_type, w.retry_interval,
+		   w.retry_attempts, e.payload, u.due_at, w.name, e.type, w.alert_url,
+		   w.alert_headers, w.alert_secure_ssl, w.alert_hmac_enabled,
+		   w.alert_secret, w.alert_tag
+	FROM u
+	-- OFFSET 0 keeps these lookups apart: one index probe per claimed row
+	LEFT JOIN LATERAL (
+		SELECT * FROM _webhook wh
+		WHERE wh.tenant_locator = u.tenant_locator
+		  AND wh.locator = u.webhook_locator
+		OFFSET 0) w ON true
+	LEFT JOIN LATERAL (
+		SELECT ev.payload, ev.type FROM _event ev
+		WHERE ev.tenant_locator = u.tenant_locator
+		  AND ev.locator = u.event_locator
+		OFFSET 0) e ON true;
+END
+$$;
+
+REVOKE ALL ON FUNCTION webhooks._claim(integer, bigint, uuid[], timestamptz,
+	uuid, uuid, integer, integer) FROM PUBLIC;
+
+/*
+ * The delivery workers of the cluster, one row each: its database and
+ * partition, pid, state, the queue rows of its partition (counted every
+ * ten seconds, up to 1,000,000), the deliveries it holds, and its
+ * deliveries since it started and per second over the last ten seconds.
+ */
+CREATE FUNCTION webhooks._workers(
+	OUT database name, OUT partition integer, OUT partitions integer,
+	OUT pid integer, OUT state text, OUT queued bigint, OUT held integer,
+	OUT delivered bigint, OUT recent_per_second double precision)
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'webhooks_workers'
+	LANGUAGE C VOLATILE PARALLEL SAFE;
+CREATE VIEW webhooks.workers AS SELECT * FROM webhooks._workers();
+COMMENT ON VIEW webhooks.workers IS
+	'The delivery workers of the cluster: database, partition, pid, state, queue, rate';
+REVOKE ALL ON FUNCTION webhooks._workers() FROM PUBLIC;
+REVOKE ALL ON webhooks.workers FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION webhooks._workers() TO pg_monitor;
+GRANT SELECT ON webhooks.workers TO pg_monitor;

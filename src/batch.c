@@ -58,6 +58,13 @@
 #define CURSOR_RESET_MS 1000
 #define HOLD_CLAIMS_MS 100
 #define MAX_RENEW 10000			/* leases renewed in one transaction */
+#define COUNT_INTERVAL_MS 10000	/* how often the queue is counted */
+#define COUNT_MAX 1000000		/* most rows counted */
+#define CLAIM_NARGS 8
+
+/* the rows of _delivery that belong to a worker's partition ($1 of $2) */
+#define PARTITION_FILTER(p, n) \
+	"(webhooks.ulid_hash(webhook_locator) & 2147483647) % " n " = " p
 
 /* the arguments of webhooks._record(), passed by name */
 enum
@@ -118,7 +125,7 @@ lease_us(void)
 static void
 check_claim_shape(WhWorker *w)
 {
-	Datum		args[6];
+	Datum		args[CLAIM_NARGS];
 	TupleDesc	desc;
 	bool		differs;
 
@@ -127,6 +134,8 @@ check_claim_shape(WhWorker *w)
 	args[2] = PointerGetDatum(construct_empty_array(UUIDOID));
 	args[3] = TimestampTzGetDatum(DT_NOBEGIN);
 	args[4] = args[5] = UUIDPGetDatum(palloc0(sizeof(pg_uuid_t)));
+	args[6] = Int32GetDatum(w->npartitions);
+	args[7] = Int32GetDatum(w->partition);
 	if (SPI_execute_plan(w->plans.claim, args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "webhooks: could not run webhooks._claim()");
 	desc = SPI_tuptable->tupdesc;
@@ -176,7 +185,7 @@ static void
 free_plans(WhPlans *plans)
 {
 	SPIPlanPtr *all[] = {&plans->claim, &plans->record, &plans->renew,
-	&plans->next_due};
+	&plans->next_due, &plans->count};
 
 	for (int i = 0; i < lengthof(all); i++)
 	{
@@ -193,16 +202,17 @@ free_plans(WhPlans *plans)
 static void
 prepare_plans(WhWorker *w)
 {
-	Oid			claim_types[6] = {INT4OID, INT8OID, UUIDARRAYOID, TIMESTAMPTZOID,
-	UUIDOID, UUIDOID};
+	Oid			claim_types[CLAIM_NARGS] = {INT4OID, INT8OID, UUIDARRAYOID,
+	TIMESTAMPTZOID, UUIDOID, UUIDOID, INT4OID, INT4OID};
+	Oid			part_types[2] = {INT4OID, INT4OID};
 	Oid			record_types[RECORD_NARGS];
 	Oid			renew_types[4] = {UUIDARRAYOID, UUIDARRAYOID, UUIDARRAYOID, INT8OID};
 	StringInfoData sql;
 
 	free_plans(&w->plans);
 
-	w->plans.claim = keep("SELECT * FROM webhooks._claim($1, $2, $3, $4, $5, $6)",
-						  6, claim_types);
+	w->plans.claim = keep("SELECT * FROM webhooks._claim($1, $2, $3, $4, $5, $6, $7, $8)",
+						  CLAIM_NARGS, claim_types);
 	check_claim_shape(w);
 	check_outcomes();
 
@@ -220,7 +230,11 @@ prepare_plans(WhWorker *w)
 	w->plans.record = keep(sql.data, RECORD_NARGS, record_types);
 	w->plans.renew = keep("SELECT webhooks._renew($1, $2, $3, $4)", 4, renew_types);
 	w->plans.next_due = keep("SELECT min(due_at) FROM webhooks._delivery"
-							 " WHERE due_at > now()", 0, NULL);
+							 " WHERE due_at > now() AND " PARTITION_FILTER("$1", "$2"),
+							 2, part_types);
+	w->plans.count = keep("SELECT count(*) FROM (SELECT FROM webhooks._delivery"
+						  " WHERE " PARTITION_FILTER("$1", "$2")
+						  " LIMIT " CppAsString2(COUNT_MAX) ") q", 2, part_types);
 }
 
 /* ----------------------------------------------------------------
@@ -382,8 +396,9 @@ renew_leases(WhWorker *w)
 }
 
 /*
- * wh_recover_leases makes every delivery a previous worker had in flight
- * due now: there is one worker per cluster, so none of them is in flight.
+ * wh_recover_leases makes every delivery of its partition that a previous
+ * worker had in flight due now: one worker serves a partition at a time,
+ * so none of them is in flight.
  */
 void
 wh_recover_leases(WhWorker *w)
@@ -394,10 +409,14 @@ wh_recover_leases(WhWorker *w)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	if (extension_ready(w) == WH_EXTENSION_READY)
 	{
-		int			rc = SPI_execute("UPDATE webhooks._delivery"
-									 " SET leased_until = NULL"
-									 " WHERE leased_until IS NOT NULL",
-									 false, 0);
+		Oid			types[2] = {INT4OID, INT4OID};
+		Datum		args[2] = {Int32GetDatum(w->partition),
+		Int32GetDatum(w->npartitions)};
+		int			rc = SPI_execute_with_args("UPDATE webhooks._delivery"
+											   " SET leased_until = NULL"
+											   " WHERE leased_until IS NOT NULL AND "
+											   PARTITION_FILTER("$1", "$2"),
+											   2, types, args, NULL, false, 0);
 
 		if (rc != SPI_OK_UPDATE)
 			elog(ERROR, "webhooks: could not recover leases");
@@ -663,7 +682,7 @@ cursor_reset(WhClaimCursor *c)
 static void
 claim(WhWorker *w, int n)
 {
-	Datum		args[6];
+	Datum		args[CLAIM_NARGS];
 	int			nexcluded;
 	TimestampTz lease_until = GetCurrentTransactionStartTimestamp() + lease_us();
 
@@ -675,6 +694,8 @@ claim(WhWorker *w, int n)
 	args[3] = TimestampTzGetDatum(w->cursor.due);
 	args[4] = UUIDPGetDatum(&w->cursor.event);
 	args[5] = UUIDPGetDatum(&w->cursor.webhook);
+	args[6] = Int32GetDatum(w->npartitions);
+	args[7] = Int32GetDatum(w->partition);
 	if (SPI_execute_plan(w->plans.claim, args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "webhooks: could not claim deliveries");
 
@@ -725,8 +746,9 @@ find_next_due(WhWorker *w)
 {
 	bool		isnull;
 	Datum		d;
+	Datum		args[2] = {Int32GetDatum(w->partition), Int32GetDatum(w->npartitions)};
 
-	if (SPI_execute_plan(w->plans.next_due, NULL, NULL, true, 1) != SPI_OK_SELECT ||
+	if (SPI_execute_plan(w->plans.next_due, args, NULL, true, 1) != SPI_OK_SELECT ||
 		SPI_processed != 1)
 		return;
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
@@ -764,6 +786,27 @@ housekeeping(WhWorker *w)
 		elog(WARNING, "webhooks: housekeeping failed");
 }
 
+/*
+ * count_queue counts the queue rows of the worker's partition, up to
+ * COUNT_MAX, for monitoring, every COUNT_INTERVAL_MS.
+ */
+static void
+count_queue(WhWorker *w)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	Datum		args[2] = {Int32GetDatum(w->partition), Int32GetDatum(w->npartitions)};
+	bool		isnull;
+
+	if (now < w->next_count)
+		return;
+	w->next_count = now + (TimestampTz) COUNT_INTERVAL_MS * 1000;
+	if (SPI_execute_plan(w->plans.count, args, NULL, true, 1) == SPI_OK_SELECT &&
+		SPI_processed == 1)
+		w->slot->queued = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0],
+													  SPI_tuptable->tupdesc, 1,
+													  &isnull));
+}
+
 /* ----------------------------------------------------------------
  * The batch
  * ----------------------------------------------------------------
@@ -797,6 +840,7 @@ wh_batch_run(WhWorker *w, bool do_claim)
 		/* keep the connections busy while the transaction goes on */
 		wh_http_drive();
 		housekeeping(w);
+		count_queue(w);
 		if (do_claim && room > 0)
 		{
 			claim(w, Min(room, webhooks_batch_size));
@@ -857,7 +901,7 @@ wh_batch_committed(WhWorker *w, WhReady ready)
 			attempts += w->recorded[i];
 	pg_atomic_fetch_add_u64(&wh_shared->attempts, attempts);
 	pg_atomic_fetch_add_u64(&wh_shared->failed, w->recorded[WH_OUTCOME_FAILED]);
-	wh_count_delivered(w->recorded[WH_OUTCOME_DELIVERED], (uint64) time(NULL));
+	wh_count_delivered(w->slot, w->recorded[WH_OUTCOME_DELIVERED], (uint64) time(NULL));
 }
 
 /*

@@ -63,7 +63,7 @@ wake_callback(XactEvent event, void *arg)
 			if (config_changed && wh_shared != NULL)
 				pg_atomic_fetch_add_u64(&wh_shared->config_generation, 1);
 			if (wake_at_commit)
-				wh_wake_worker();
+				wh_wake_workers(MyDatabaseId);
 			wake_at_commit = false;
 			config_changed = false;
 			break;
@@ -107,13 +107,17 @@ wh_config_changed_at_commit(void)
 }
 
 /*
- * check_database refuses to publish where no worker delivers (D12c).
+ * check_database refuses to publish where no worker delivers: when
+ * webhooks.database names one database, only there (D12c).
  */
 static void
 check_database(void)
 {
-	char	   *db = get_database_name(MyDatabaseId);
+	char	   *db;
 
+	if (webhooks_database[0] == '\0')
+		return;
+	db = get_database_name(MyDatabaseId);
 	if (db == NULL || strcmp(db, webhooks_database) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -121,7 +125,7 @@ check_database(void)
 						db ? db : "?"),
 				 errdetail("The delivery worker serves database \"%s\".",
 						   webhooks_database),
-				 errhint("Publish in that database, or set webhooks.database and restart the server.")));
+				 errhint("Publish in that database, or change webhooks.database (empty: every database) and restart the server.")));
 }
 
 /*

@@ -3,9 +3,11 @@
  * shmem.c
  *	  Shared memory of the webhooks extension.
  *
- * Publishing backends wake the delivery worker through the latch it leaves
- * here; the worker counts deliveries here so that the statistics view can
- * show totals and a recent rate without touching the tables.
+ * The launcher keeps here one slot per delivery worker (launcher.c):
+ * publishing backends wake the workers of their database through the
+ * latches the workers leave in their slots, and each worker reports its
+ * state and counts its deliveries in its slot, so that monitoring can show
+ * every worker, totals and recent rates without touching the tables.
  *
  * IDENTIFICATION
  *	  src/shmem.c
@@ -40,6 +42,16 @@ wh_shmem_request(void)
  * wh_shmem_startup creates or attaches to the shared state.
  */
 static void
+init_rate(WhRate *rate)
+{
+	for (int i = 0; i < WH_RATE_SECONDS; i++)
+	{
+		pg_atomic_init_u64(&rate->second[i], 0);
+		pg_atomic_init_u64(&rate->count[i], 0);
+	}
+}
+
+static void
 wh_shmem_startup(void)
 {
 	bool		found;
@@ -57,10 +69,11 @@ wh_shmem_startup(void)
 		pg_atomic_init_u64(&wh_shared->failed, 0);
 		pg_atomic_init_u64(&wh_shared->attempts, 0);
 		pg_atomic_init_u64(&wh_shared->config_generation, 0);
-		for (int i = 0; i < WH_RATE_SECONDS; i++)
+		init_rate(&wh_shared->rate);
+		for (int i = 0; i < WH_MAX_SLOTS; i++)
 		{
-			pg_atomic_init_u64(&wh_shared->rate_second[i], 0);
-			pg_atomic_init_u64(&wh_shared->rate_count[i], 0);
+			pg_atomic_init_u64(&wh_shared->slots[i].delivered, 0);
+			init_rate(&wh_shared->slots[i].rate);
 		}
 	}
 	LWLockRelease(AddinShmemInitLock);
@@ -79,55 +92,113 @@ wh_shmem_init(void)
 }
 
 /*
- * wh_wake_worker sets the delivery worker's latch, if a worker runs.
+ * wh_wake_workers wakes every delivery worker of a database.
  */
 void
-wh_wake_worker(void)
+wh_wake_workers(Oid database)
 {
-	Latch	   *latch;
-
 	if (wh_shared == NULL)
 		return;
 	SpinLockAcquire(&wh_shared->mutex);
-	latch = wh_shared->worker_latch;
-	if (latch != NULL)
-		SetLatch(latch);
+	for (int i = 0; i < WH_MAX_SLOTS; i++)
+	{
+		WhSlot	   *slot = &wh_shared->slots[i];
+
+		if (slot->state != WH_SLOT_FREE && slot->database == database &&
+			slot->latch != NULL)
+			SetLatch(slot->latch);
+	}
 	SpinLockRelease(&wh_shared->mutex);
 }
 
 /*
- * wh_count_delivered adds n successful deliveries at Unix second now_sec.
- * Only the worker calls it.
+ * wh_wake_launcher wakes the launcher.
  */
 void
-wh_count_delivered(uint64 n, uint64 now_sec)
+wh_wake_launcher(void)
 {
-	int			slot = now_sec % WH_RATE_SECONDS;
+	if (wh_shared == NULL)
+		return;
+	SpinLockAcquire(&wh_shared->mutex);
+	if (wh_shared->launcher_latch != NULL)
+		SetLatch(wh_shared->launcher_latch);
+	SpinLockRelease(&wh_shared->mutex);
+}
 
-	pg_atomic_fetch_add_u64(&wh_shared->delivered, n);
-	if (pg_atomic_read_u64(&wh_shared->rate_second[slot]) != now_sec)
+static void
+count_rate(WhRate *rate, uint64 n, uint64 now_sec)
+{
+	int			i = now_sec % WH_RATE_SECONDS;
+
+	if (pg_atomic_read_u64(&rate->second[i]) != now_sec)
 	{
-		pg_atomic_write_u64(&wh_shared->rate_count[slot], 0);
-		pg_atomic_write_u64(&wh_shared->rate_second[slot], now_sec);
+		pg_atomic_write_u64(&rate->count[i], 0);
+		pg_atomic_write_u64(&rate->second[i], now_sec);
 	}
-	pg_atomic_fetch_add_u64(&wh_shared->rate_count[slot], n);
+	pg_atomic_fetch_add_u64(&rate->count[i], n);
 }
 
 /*
- * wh_recent_rate returns the mean deliveries per second over the last ten
- * whole seconds.
+ * wh_count_delivered adds n successful deliveries of a worker's slot at
+ * Unix second now_sec.  Only that worker writes its slot's ring.
+ */
+void
+wh_count_delivered(WhSlot *slot, uint64 n, uint64 now_sec)
+{
+	if (n == 0)
+		return;
+	pg_atomic_fetch_add_u64(&wh_shared->delivered, n);
+	pg_atomic_fetch_add_u64(&slot->delivered, n);
+	count_rate(&slot->rate, n, now_sec);
+	SpinLockAcquire(&wh_shared->mutex);	/* the cluster's ring has many writers */
+	count_rate(&wh_shared->rate, n, now_sec);
+	SpinLockRelease(&wh_shared->mutex);
+}
+
+/*
+ * wh_recent_rate returns the mean deliveries per second of a ring over the
+ * last ten whole seconds.
  */
 double
-wh_recent_rate(uint64 now_sec)
+wh_recent_rate(WhRate *rate, uint64 now_sec)
 {
 	uint64		total = 0;
 
 	for (uint64 s = now_sec - 10; s < now_sec; s++)
 	{
-		int			slot = s % WH_RATE_SECONDS;
+		int			i = s % WH_RATE_SECONDS;
 
-		if (pg_atomic_read_u64(&wh_shared->rate_second[slot]) == s)
-			total += pg_atomic_read_u64(&wh_shared->rate_count[slot]);
+		if (pg_atomic_read_u64(&rate->second[i]) == s)
+			total += pg_atomic_read_u64(&rate->count[i]);
 	}
 	return total / 10.0;
+}
+
+const char *
+wh_slot_state_name(WhSlotState state)
+{
+	switch (state)
+	{
+		case WH_SLOT_FREE:
+			return "free";
+		case WH_SLOT_WANTED:
+			return "wanted";
+		case WH_SLOT_STARTING:
+			return "starting";
+		case WH_SLOT_IDLE:
+			return "idle";
+		case WH_SLOT_DELIVERING:
+			return "delivering";
+		case WH_SLOT_WAITING:
+			return "waiting for the extension";
+		case WH_SLOT_NO_EXTENSION:
+			return "no extension";
+		case WH_SLOT_NO_WORKER_SLOT:
+			return "no free worker slot";
+		case WH_SLOT_STOPPING:
+			return "stopping";
+		case WH_SLOT_RESTARTING:
+			return "restarting";
+	}
+	return "unknown";
 }

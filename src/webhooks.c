@@ -15,6 +15,7 @@
 #include "netblock.h"
 #include "shmem.h"
 #include "webhooks.h"
+#include "launcher.h"
 #include "worker.h"
 
 PG_MODULE_MAGIC;
@@ -28,6 +29,7 @@ int			webhooks_max_inflight = 1024;
 int			webhooks_timeout_ms = 10000;
 int			webhooks_max_host_connections = 8;
 int			webhooks_lease_seconds = 300;
+int			webhooks_workers_per_database = 1;
 int			webhooks_attempt_retention = 7 * 24 * 3600;
 int			webhooks_event_retention = 30 * 24 * 3600;
 int			webhooks_max_event_data_bytes = 1024 * 1024;
@@ -131,10 +133,14 @@ _PG_init(void)
 				 errhint("Add webhooks to shared_preload_libraries in postgresql.conf and restart the server.")));
 
 	DefineCustomStringVariable("webhooks.database",
-							   "Database whose events the delivery worker delivers.",
-							   "Events can be published only in this database.",
-							   &webhooks_database, "postgres",
+							   "The one database whose events are delivered; empty: every database with the extension.",
+							   "When set, events can be published only in this database.",
+							   &webhooks_database, "",
 							   PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("webhooks.workers_per_database",
+							"Delivery workers per database, each serving a partition of its webhooks.",
+							NULL, &webhooks_workers_per_database, 1, 1, 16,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
 
 	DefineCustomStringVariable("webhooks.tenant_claim",
 							   "Name of the JWT claim that binds API calls to a tenant.",
@@ -211,5 +217,6 @@ _PG_init(void)
 	MarkGUCPrefixReserved("webhooks");
 
 	wh_shmem_init();
-	wh_register_worker();
+	wh_launcher_hooks();
+	wh_register_launcher();
 }

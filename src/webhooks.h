@@ -39,6 +39,7 @@ extern int	webhooks_max_inflight;
 extern int	webhooks_timeout_ms;
 extern int	webhooks_max_host_connections;
 extern int	webhooks_lease_seconds;
+extern int	webhooks_workers_per_database;
 extern int	webhooks_attempt_retention;
 extern int	webhooks_event_retention;
 extern int	webhooks_max_event_data_bytes;

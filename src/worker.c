@@ -3,9 +3,10 @@
  * worker.c
  *	  The delivery background worker: its loop.
  *
- * One worker per cluster, connected to the database named by
- * webhooks.database.  Its state is one WhWorker (worker_state.h); each
- * turn of its loop runs these phases, in order:
+ * The launcher (launcher.c) starts one worker for each partition of each
+ * database with the extension; a worker serves the webhooks of its
+ * partition only.  Its state is one WhWorker (worker_state.h); each turn of
+ * its loop runs these phases, in order:
  *
  *	1. take_finished: let libcurl work, and judge every request that
  *	   finished (src/delivery.c), starting failure notices that are due;
@@ -34,6 +35,7 @@
  */
 #include "pg_prelude.h"
 
+#include "commands/dbcommands.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
@@ -44,6 +46,7 @@
 
 #include "batch.h"
 #include "http.h"
+#include "launcher.h"
 #include "shmem.h"
 #include "ulid.h"
 #include "webhooks.h"
@@ -56,35 +59,40 @@
 #define FLUSH_DELAY_MS 20		/* most an outcome waits to be recorded */
 
 /*
- * wh_register_worker registers the delivery worker; called from _PG_init.
+ * set_state reports what the worker is doing in its slot, when it changed.
  */
-void
-wh_register_worker(void)
+static void
+set_state(WhWorker *w, WhSlotState state)
 {
-	BackgroundWorker worker;
-
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
-		BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = 5;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "webhooks");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "webhooks_worker_main");
-	snprintf(worker.bgw_name, BGW_MAXLEN, "webhooks delivery worker");
-	snprintf(worker.bgw_type, BGW_MAXLEN, "webhooks delivery worker");
-	RegisterBackgroundWorker(&worker);
+	if (w->slot->state == state)
+		return;
+	SpinLockAcquire(&wh_shared->mutex);
+	/* a stop asked for (DROP DATABASE) is not undone */
+	if (w->slot->state != WH_SLOT_STOPPING)
+		w->slot->state = state;
+	SpinLockRelease(&wh_shared->mutex);
 }
 
 /*
- * leave_shmem clears the worker's latch from shared memory at exit.
+ * leave_slot clears the worker's latch and pid from its slot at exit, and
+ * tells the launcher whether to start it again.
  */
 static void
-leave_shmem(int code, Datum arg)
+leave_slot(int code, Datum arg)
 {
+	WhSlot	   *slot = &wh_shared->slots[DatumGetInt32(arg)];
+
 	SpinLockAcquire(&wh_shared->mutex);
-	wh_shared->worker_latch = NULL;
-	wh_shared->worker_pid = 0;
+	slot->latch = NULL;
+	slot->pid = 0;
+	if (slot->state != WH_SLOT_NO_EXTENSION && slot->state != WH_SLOT_STOPPING)
+	{
+		slot->state = WH_SLOT_RESTARTING;
+		slot->restart_at = GetCurrentTimestamp() +
+			(TimestampTz) WH_RESTART_DELAY_MS * 1000;
+	}
 	SpinLockRelease(&wh_shared->mutex);
+	wh_wake_launcher();
 }
 
 static void
@@ -305,15 +313,18 @@ run_batch(WhWorker *w)
 	{
 		case WH_EXTENSION_READY:
 			w->backoff_until = 0;
+			set_state(w, w->window.held > 0 ? WH_SLOT_DELIVERING : WH_SLOT_IDLE);
 			break;
 		case WH_EXTENSION_ABSENT:
-			take_back_waiting(w, true);
-			w->more_due = false;
-			w->backoff_until = GetCurrentTimestamp() +
-				(TimestampTz) ERROR_BACKOFF_MS * 1000;
+			/* nothing to serve here (any more): the slot is freed */
+			set_state(w, WH_SLOT_NO_EXTENSION);
+			elog(DEBUG1, "webhooks: no extension in database \"%s\": its delivery worker stops",
+				 w->database_name);
+			proc_exit(0);
 			break;
 		case WH_EXTENSION_BUSY:
 		case WH_EXTENSION_OTHER_VERSION:
+			set_state(w, WH_SLOT_WAITING);
 			/* keep everything, and try again in a moment */
 			w->more_due = w->more_due || do_claim;
 			w->backoff_until = GetCurrentTimestamp() + (TimestampTz)
@@ -375,6 +386,9 @@ sleep_until_due(WhWorker *w, WaitEventSet *wes)
 	TimestampTz now;
 
 	check_state(w);
+	w->slot->held = w->window.held;
+	if (w->window.held == 0 && w->slot->state == WH_SLOT_DELIVERING)
+		set_state(w, WH_SLOT_IDLE);
 	if (WaitEventSetWait(wes, wait_timeout_ms(w, GetCurrentTimestamp()), &ev, 1,
 						 PG_WAIT_EXTENSION) > 0 && (ev.events & WL_LATCH_SET))
 	{
@@ -393,9 +407,12 @@ sleep_until_due(WhWorker *w, WaitEventSet *wes)
 }
 
 static void
-worker_init(WhWorker *w)
+worker_init(WhWorker *w, int slot)
 {
 	memset(w, 0, sizeof(*w));
+	w->slot = &wh_shared->slots[slot];
+	w->partition = w->slot->partition;
+	w->npartitions = w->slot->npartitions;
 	w->delivery_cxt = AllocSetContextCreate(TopMemoryContext,
 											"webhooks deliveries",
 											ALLOCSET_DEFAULT_SIZES);
@@ -415,25 +432,40 @@ webhooks_worker_main(Datum main_arg)
 {
 	static WhWorker worker;
 	WhWorker   *w = &worker;
+	int			slot = DatumGetInt32(main_arg);
+	Oid			database;
 	WaitEventSet *wes;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 
-	BackgroundWorkerInitializeConnection(webhooks_database, NULL, 0);
-	pgstat_report_appname("webhooks delivery worker");
+	Assert(slot >= 0 && slot < WH_MAX_SLOTS);
+	SpinLockAcquire(&wh_shared->mutex);
+	database = wh_shared->slots[slot].database;
+	SpinLockRelease(&wh_shared->mutex);
+	before_shmem_exit(leave_slot, Int32GetDatum(slot));
+
+	BackgroundWorkerInitializeConnectionByOid(database, InvalidOid, 0);
 
 	/* outcomes are re-sent if lost, never lost: no need to wait for fsync */
 	SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_OVERRIDE);
 
+	worker_init(w, slot);
+	StartTransactionCommand();
+	w->database_name = MemoryContextStrdup(TopMemoryContext,
+										   get_database_name(MyDatabaseId));
+	CommitTransactionCommand();
+	pgstat_report_appname(psprintf("webhooks delivery worker %d/%d",
+								   w->partition + 1, w->npartitions));
 	SpinLockAcquire(&wh_shared->mutex);
-	wh_shared->worker_latch = MyLatch;
-	wh_shared->worker_pid = MyProcPid;
+	w->slot->latch = MyLatch;
+	w->slot->pid = MyProcPid;
+	if (w->slot->state == WH_SLOT_STARTING)
+		w->slot->state = WH_SLOT_IDLE;
 	SpinLockRelease(&wh_shared->mutex);
-	before_shmem_exit(leave_shmem, 0);
+	wh_wake_launcher();			/* it may start the next one */
 
-	worker_init(w);
 	wh_http_init();
 	on_proc_exit(shutdown_http, 0);
 	wh_http_configure(webhooks_max_host_connections);
@@ -443,8 +475,8 @@ webhooks_worker_main(Datum main_arg)
 	AddWaitEventToSet(wes, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
 	AddWaitEventToSet(wes, WL_SOCKET_READABLE, wh_http_fd(), NULL, NULL);
 
-	elog(LOG, "webhooks delivery worker started for database \"%s\"",
-		 webhooks_database);
+	elog(DEBUG1, "webhooks delivery worker started for database \"%s\", partition %d of %d",
+		 w->database_name, w->partition + 1, w->npartitions);
 
 	PG_TRY();
 	{
@@ -461,6 +493,11 @@ webhooks_worker_main(Datum main_arg)
 	for (;;)
 	{
 		CHECK_FOR_INTERRUPTS();
+		if (w->slot->state == WH_SLOT_STOPPING)
+		{
+			/* DROP DATABASE (or a rename) waits for it: leave quietly */
+			proc_exit(0);
+		}
 		if (ConfigReloadPending)
 		{
 			ConfigReloadPending = false;

@@ -11,7 +11,6 @@
 #ifndef WEBHOOKS_WORKER_H
 #define WEBHOOKS_WORKER_H
 
-extern void wh_register_worker(void);
 extern PGDLLEXPORT void webhooks_worker_main(Datum main_arg);
 
 #endif							/* WEBHOOKS_WORKER_H */

@@ -18,6 +18,7 @@
 #define WEBHOOKS_WORKER_STATE_H
 
 #include "delivery.h"
+#include "shmem.h"
 #include "window.h"
 
 /* the last claimed key in claim order (due_at, event, webhook) */
@@ -36,10 +37,15 @@ typedef struct WhPlans
 	SPIPlanPtr	record;
 	SPIPlanPtr	renew;
 	SPIPlanPtr	next_due;
+	SPIPlanPtr	count;
 } WhPlans;
 
 typedef struct WhWorker
 {
+	WhSlot	   *slot;			/* its slot in shared memory */
+	char	   *database_name;
+	int			partition;		/* the webhooks it serves: those whose */
+	int			npartitions;	/* locator hashes to partition */
 	MemoryContext delivery_cxt; /* every delivery, each in a child */
 
 	/* what it holds */
@@ -67,6 +73,7 @@ typedef struct WhWorker
 	/* when it must wake, whatever happens */
 	TimestampTz backoff_until;	/* no transaction before */
 	TimestampTz next_housekeeping;
+	TimestampTz next_count;		/* of the queue, for monitoring */
 	TimestampTz next_look;		/* the idle ceiling */
 } WhWorker;
 

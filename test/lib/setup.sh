@@ -18,6 +18,7 @@ DEB_PACKAGES=(
 	openssl
 	nginx-light
 	curl
+	iproute2
 	clang
 	libclang-rt-14-dev
 )

@@ -231,8 +231,10 @@ sub as_postgres
 	return ($ok, $out . $err);
 }
 
-# new(conf => "extra lines", database => 'postgres'): creates and starts
-# a cluster.  webhooks.timeout is 2 s unless conf says otherwise.
+# new(conf => "extra lines", database => 'postgres', serve => ''): creates
+# and starts a cluster.  webhooks.timeout is 2 s unless conf says
+# otherwise; webhooks.database is the database psql uses unless serve
+# says otherwise ('': every database).
 sub new
 {
 	my ($class, %opt) = @_;
@@ -257,7 +259,7 @@ port = $self->{port}
 listen_addresses = ''
 unix_socket_directories = '$dir'
 shared_preload_libraries = 'webhooks'
-webhooks.database = '$self->{database}'
+webhooks.database = '@{[ $opt{serve} // $self->{database} ]}'
 webhooks.timeout = '2s'
 fsync = on
 synchronous_commit = on
@@ -373,6 +375,8 @@ sub run_psql
 	local $ENV{PGPORT} = $self->{port};
 	local $ENV{PGUSER} = 'postgres';
 	local $ENV{PGCONNECT_TIMEOUT} = 10;
+	# psql refused at once (a server in recovery) may not read the script
+	local $SIG{PIPE} = 'IGNORE';
 	my ($out, $err) = ('', '');
 	my $ok = eval {
 		IPC::Run::run(
