@@ -25,7 +25,6 @@
 #include "store.h"
 #include "webhooks.h"
 
-
 #define LIST_DEFAULT_COUNT	100
 #define LIST_MAX_COUNT		1000
 

@@ -25,7 +25,6 @@
 #include "store.h"
 #include "webhooks.h"
 
-
 #define DIVERTED_DEFAULT_COUNT	100
 #define DIVERTED_MAX_COUNT		1000
 

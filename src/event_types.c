@@ -15,13 +15,12 @@
  */
 #include "pg_prelude.h"
 
+#include "call.h"
 #include "checks.h"
 #include "config.h"
-#include "call.h"
 #include "event_types.h"
 #include "jsonb_util.h"
 #include "webhooks.h"
-
 
 /*
  * first_unknown_type returns the first entry of types that names no catalog

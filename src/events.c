@@ -31,7 +31,6 @@
 #include "tenant.h"
 #include "webhooks.h"
 
-
 #define STREAM_DEFAULT_PAGE 100
 #define STREAM_MAX_PAGE		1000
 

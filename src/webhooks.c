@@ -94,6 +94,10 @@ check_networks(char **newval, void **extra, GucSource source)
 	return true;
 }
 
+/*
+ * rebuild_network_policy merges the two parsed lists into network_policy,
+ * the exceptions marked as such; the assign hooks of both settings call it.
+ */
 static void
 rebuild_network_policy(void)
 {
