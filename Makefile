@@ -40,6 +40,10 @@ UPGRADES = $(EXTENSION)--1.0--1.1.sql
 DATA = sql/$(EXTENSION)--1.0.sql $(addprefix sql/,$(UPGRADES))
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 
+# PGXS's "all" stays the default goal: the rule below would otherwise be it,
+# and a plain "make" would build the install script and no library.
+all:
+
 sql/$(EXTENSION)--$(EXTVERSION).sql: sql/$(EXTENSION)--1.0.sql $(addprefix sql/,$(UPGRADES))
 	( echo '/* $(EXTENSION)--$(EXTVERSION).sql: built by make from the files below; edit those */'; \
 	  for f in $^; do echo; echo "/* ---- $$f ---- */"; cat $$f; done ) > $@

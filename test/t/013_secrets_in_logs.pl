@@ -85,7 +85,9 @@ sub call
 my $req = '{"name": "n", "endpoint": {"url": "https://example.com/x", "secret": "%SECRET%",'
   . ' "headers": {"Authorization": ["Bearer %DATA%"]}}, "eventTypes": ["*"]';
 my @cases = (
+	[ 'create_webhook: NULL tenant', '22023', 'SELECT webhooks.create_webhook($1, $2)', [ undef, "$req}" ] ],
 	[ 'create_webhook: NULL request', '22023', 'SELECT webhooks.create_webhook($1, $2)', [ $t, undef ] ],
+	[ 'create_webhook: request not an object', '22023', 'SELECT webhooks.create_webhook($1, $2)', [ $t, '["%SECRET%", "%DATA%"]' ] ],
 	[ 'create_webhook: unknown field', '22023', 'SELECT webhooks.create_webhook($1, $2)', [ $t, "$req, \"bogus\": 1}" ] ],
 	[ 'create_webhook: bad url', '22023', 'SELECT webhooks.create_webhook($1, $2)',
 		[ $t, '{"name": "n", "endpoint": {"url": "ftp://example.com/%SECRET%", "secret": "%SECRET%"}, "eventTypes": ["*"]}' ] ],
@@ -128,6 +130,7 @@ my @cases = (
 	[ 'publish_event: data too large', '22023', 'SELECT webhooks.publish_event($1, $2, $3)',
 		[ $t, 'policy.quote.issue', '{"ssn": "%DATA%", "pad": "' . ('x' x 200) . '"}' ],
 		set => 'webhooks.max_event_data_bytes = 100' ],
+	[ 'publish_event: NULL type', '22023', 'SELECT webhooks.publish_event($1, $2, $3)', [ $t, undef, '{"ssn": "%DATA%"}' ] ],
 	[ 'publish_event: NULL data', '22023', 'SELECT webhooks.publish_event($1, $2, $3)', [ $t, 'policy.quote.issue', undef ] ],
 	[ 'publish_event: wrong database', '55000', 'SELECT webhooks.publish_event($1, $2, $3)',
 		[ $t, 'policy.quote.issue', '{"ssn": "%DATA%"}' ], db => 'other' ],
