@@ -317,6 +317,15 @@ SELECT * FROM pg_temp.bad('SELECT webhooks.fetch_webhooks(%L, event_types => %L)
 SELECT * FROM pg_temp.bad('SELECT webhooks.fetch_webhooks(%L, event_types => %L)', :'t', '{policy.quote.create,NULL}');
 SELECT * FROM pg_temp.bad('SELECT webhooks.fetch_webhooks(%L, event_types => %L)', :'t', '{""}');
 
+--
+-- event stream times a ulid cannot hold: 22023 naming the argument, for
+-- both bounds (the last one is the latest a ulid holds, and is fine)
+--
+SELECT t AS time, pg_temp.bad('SELECT webhooks.fetch_events(%L, start_timestamp => %L)', :'t', t) AS start_timestamp,
+       pg_temp.bad('SELECT webhooks.fetch_events(%L, end_timestamp => %L)', :'t', t) AS end_timestamp
+FROM unnest(ARRAY['1969-12-31 23:59:59.999+00', '1900-01-01+00', '-infinity', 'infinity',
+                  '10889-08-02 05:31:50.656+00', '20000-01-01+00', '10889-08-02 05:31:50.655+00']) AS t;
+
 -- after all that, everything is as it was
 SELECT pg_temp.state() = :'start' AS unchanged,
        webhooks.fetch_webhook(:'t', :'b') = :'base'::jsonb AS base_unchanged,

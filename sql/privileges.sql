@@ -1,9 +1,10 @@
 --
 -- Privileges (§5): webhooks_reader reads and lists webhooks, events,
 -- attempts and diverted events, webhooks_writer also writes, resends and
--- deletes, webhooks_publisher publishes and gets nothing else; the
--- statistics views are for webhooks_reader and pg_monitor; no role reads
--- the tables or changes the event-type catalog; PUBLIC gets nothing.
+-- deletes, webhooks_publisher publishes and gets nothing else; per-webhook
+-- statistics are for webhooks_reader and pg_monitor, cluster-wide totals
+-- for pg_monitor only; no role reads the tables or changes the event-type
+-- catalog; PUBLIC gets only what the ulid type needs.
 -- No worker serves this database, so publish_event, when it is allowed,
 -- answers 55000 (a refusal is 42501).
 --
@@ -53,7 +54,17 @@ WHERE p.pronamespace = 'webhooks'::regnamespace
                     'fetch_webhook_attempts', 'fetch_diverted_event', 'fetch_diverted_events',
                     'resend_diverted_event', 'delete_diverted_event', 'resend_diverted_events')
 ORDER BY p.proname;
--- the statistics views: webhooks_reader (so the writer) and pg_monitor
+-- PUBLIC may execute what the ulid type needs (its I/O, operators and
+-- operator-class support) and nothing else, by the catalog: a function
+-- added without its REVOKE shows up here
+SELECT p.oid::regprocedure AS public_function
+FROM pg_proc p
+WHERE p.pronamespace = 'webhooks'::regnamespace
+  AND (p.proacl IS NULL OR EXISTS (SELECT FROM aclexplode(p.proacl) a
+                                   WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE'))
+ORDER BY 1;
+-- the statistics views: per-webhook statistics for webhooks_reader (so
+-- the writer) and pg_monitor, cluster-wide totals for pg_monitor only
 SELECT c.relname AS view, r.rolname AS role,
        has_table_privilege(r.rolname, c.oid, 'SELECT') AS select,
        has_table_privilege(r.rolname, c.oid, 'INSERT, UPDATE, DELETE') AS write
@@ -113,6 +124,11 @@ SET ROLE regress_reader;
 SELECT current_user;
 SELECT * FROM pg_temp.calls(:'t', :'w');
 SELECT r->>'name' AS name FROM webhooks.fetch_webhook(:'t', :'w') AS r;
+-- the ulid type works for every role; its other functions are for no role
+SELECT '01ARZ3NDEKTSV4RRFFQ69G5FAV'::webhooks.ulid OPERATOR(webhooks.=) '01arz3ndektsv4rrffq69g5fav'::webhooks.ulid AS ulid_type,
+       pg_temp.answer('SELECT webhooks.gen_ulid()') AS gen_ulid,
+       pg_temp.answer('SELECT webhooks.ulid_time(%L)', '01ARZ3NDEKTSV4RRFFQ69G5FAV') AS ulid_time,
+       pg_temp.answer('SELECT webhooks.ulid_floor(now())') AS ulid_floor;
 RESET ROLE;
 
 SET ROLE regress_writer;

@@ -139,5 +139,45 @@ SHOW webhooks.tenant_claim;
 SET webhooks.tenant_claim = '';
 SHOW webhooks.tenant_claim;
 
+-- claims holding a \u0000 escape (which jsonb cannot store) do not name a
+-- tenant: 42501, not jsonb's 22P05
+SELECT pg_temp.answer($$SELECT set_config('request.jwt.claims', %L, true), webhooks.fetch_webhooks(%L)$$,
+                      '{"tenant_locator":"a0000000-0000-0000-0000-00000000000a","x":"\u0000"}', :'a') AS nul_escape,
+       pg_temp.answer($$SELECT set_config('request.jwt.claims', %L, true), webhooks.fetch_webhooks(%L)$$,
+                      '{"tenant_locator":"a0000000-0000-0000-0000-00000000000a\u0000"}', :'a') AS nul_in_claim;
+
+-- webhooks.require_tenant_claim: a call without claims fails closed too
+SET webhooks.require_tenant_claim = on;
+SELECT pg_temp.answer('SELECT webhooks.fetch_webhooks(%L)', :'a') AS no_claims,
+       pg_temp.answer($$SELECT set_config('request.jwt.claims', '', true), webhooks.fetch_webhooks(%L)$$, :'a') AS empty_claims,
+       pg_temp.answer($$SELECT set_config('request.jwt.claims', %L, true), webhooks.fetch_webhooks(%L)$$,
+                      '{"tenant_locator":"a0000000-0000-0000-0000-00000000000a"}', :'a') AS claims_of_a,
+       pg_temp.answer($$SELECT set_config('request.jwt.claims', %L, true), webhooks.fetch_webhooks(%L)$$,
+                      '{"tenant_locator":"a0000000-0000-0000-0000-00000000000a"}', :'b') AS claims_of_a_for_b;
+SELECT call, answer FROM pg_temp.calls(:'a', :'a1') WHERE answer NOT LIKE '42501: permission denied for this tenant DETAIL: The call carries no JWT claims%';
+RESET webhooks.require_tenant_claim;
+
 -- still as at the start
 SELECT pg_temp.state() = :'start' AS unchanged;
+
+-- The PostgREST recipe: the setting on the login role.  It is SUSET, so
+-- the session it protects cannot turn it off for itself.
+CREATE ROLE regress_authenticator LOGIN;
+GRANT webhooks_reader TO regress_authenticator;
+ALTER ROLE regress_authenticator SET webhooks.require_tenant_claim = on;
+SELECT current_user AS admin \gset
+\c - regress_authenticator
+SHOW webhooks.require_tenant_claim;
+SET webhooks.require_tenant_claim = off;
+SELECT set_config('webhooks.require_tenant_claim', 'off', false);
+BEGIN;
+SELECT set_config('role', 'webhooks_reader', true);
+SELECT webhooks.fetch_webhooks(:'a') IS NOT NULL AS no_claims;
+ROLLBACK;
+BEGIN;
+SELECT set_config('role', 'webhooks_reader', true) AS role,
+       set_config('request.jwt.claims', '{"role":"webhooks_reader","tenant_locator":"a0000000-0000-0000-0000-00000000000a"}', true) IS NOT NULL AS claims;
+SELECT jsonb_array_length(webhooks.fetch_webhooks(:'a')->'items') AS own_webhooks;
+ROLLBACK;
+\c - :admin
+DROP ROLE regress_authenticator;

@@ -25,21 +25,13 @@
 #include "store.h"
 #include "webhooks.h"
 
-PG_FUNCTION_INFO_V1(webhooks_create_webhook);
-PG_FUNCTION_INFO_V1(webhooks_fetch_webhook);
-PG_FUNCTION_INFO_V1(webhooks_fetch_webhooks);
-PG_FUNCTION_INFO_V1(webhooks_update_webhook);
-PG_FUNCTION_INFO_V1(webhooks_unsuspend_webhook);
-PG_FUNCTION_INFO_V1(webhooks_delete_webhook);
-
 #define LIST_DEFAULT_COUNT	100
 #define LIST_MAX_COUNT		1000
 
 /*
  * webhooks_create_webhook implements createWebhook.
  */
-Datum
-webhooks_create_webhook(PG_FUNCTION_ARGS)
+WH_API_FUNCTION(webhooks_create_webhook)
 {
 	pg_uuid_t  *tenant;
 	WhWebhook	wh;
@@ -55,8 +47,7 @@ webhooks_create_webhook(PG_FUNCTION_ARGS)
 /*
  * webhooks_fetch_webhook implements fetchWebhook.
  */
-Datum
-webhooks_fetch_webhook(PG_FUNCTION_ARGS)
+WH_API_FUNCTION(webhooks_fetch_webhook)
 {
 	pg_uuid_t  *tenant = wh_begin_call(fcinfo);
 	pg_ulid    *locator = wh_get_locator(fcinfo, 1, "webhook_locator");
@@ -72,8 +63,7 @@ webhooks_fetch_webhook(PG_FUNCTION_ARGS)
  * tenant's webhooks in locator order, with optional filters that combine
  * with AND.
  */
-Datum
-webhooks_fetch_webhooks(PG_FUNCTION_ARGS)
+WH_API_FUNCTION(webhooks_fetch_webhooks)
 {
 	WhListFilter f;
 	List	   *page;
@@ -131,8 +121,7 @@ webhooks_fetch_webhooks(PG_FUNCTION_ARGS)
  * webhooks_update_webhook implements updateWebhook: the stored webhook,
  * locked, with the request applied, removals first.
  */
-Datum
-webhooks_update_webhook(PG_FUNCTION_ARGS)
+WH_API_FUNCTION(webhooks_update_webhook)
 {
 	pg_uuid_t  *tenant;
 	pg_ulid    *locator;
@@ -153,8 +142,7 @@ webhooks_update_webhook(PG_FUNCTION_ARGS)
  * webhooks_unsuspend_webhook implements unsuspendWebhook.  It clears the
  * suspension only; nothing diverted is resent.
  */
-Datum
-webhooks_unsuspend_webhook(PG_FUNCTION_ARGS)
+WH_API_FUNCTION(webhooks_unsuspend_webhook)
 {
 	pg_uuid_t  *tenant = wh_begin_call(fcinfo);
 	pg_ulid    *locator = wh_get_locator(fcinfo, 1, "webhook_locator");
@@ -169,8 +157,7 @@ webhooks_unsuspend_webhook(PG_FUNCTION_ARGS)
 /*
  * webhooks_delete_webhook implements deleteWebhook.
  */
-Datum
-webhooks_delete_webhook(PG_FUNCTION_ARGS)
+WH_API_FUNCTION(webhooks_delete_webhook)
 {
 	pg_uuid_t  *tenant = wh_begin_call(fcinfo);
 	pg_ulid    *locator = wh_get_locator(fcinfo, 1, "webhook_locator");

@@ -15,6 +15,40 @@
 #include "webhooks.h"
 
 /*
+ * wh_api_call runs the body of an API function (see WH_API_FUNCTION) and
+ * keeps whatever error it raises, or lets through from the statements it
+ * runs (a unique index refusing a racing create, say), from echoing the
+ * statement into the server log: the statement's arguments may carry a
+ * secret or event data.  The error's context goes too, for the same
+ * reason: with log_parameter_max_length_on_error set it quotes the bound
+ * parameters, and otherwise it only names internal statements.
+ */
+Datum
+wh_api_call(WhApiBody body, FunctionCallInfo fcinfo)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	volatile Datum result = (Datum) 0;
+
+	PG_TRY();
+	{
+		result = body(fcinfo);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		edata->hide_stmt = true;
+		edata->context = NULL;
+		ReThrowError(edata);
+	}
+	PG_END_TRY();
+	return result;
+}
+
+/*
  * wh_arg_not_null raises 22023 when a required argument is NULL.  Like
  * every API error, it keeps the statement out of the server log: the
  * request may carry a secret.

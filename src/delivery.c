@@ -348,7 +348,7 @@ judge(WhDelivery *d)
 
 	if (req->blocked)
 	{
-		d->message = pstrdup("connection refused: address blocked by webhooks.blocked_networks");
+		d->message = pstrdup("connection refused: address blocked by the network policy (webhooks.blocked_networks, webhooks.allowed_networks)");
 		status = WH_STATUS_NONE;
 	}
 	else if (req->status > 0 &&

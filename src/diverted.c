@@ -25,12 +25,6 @@
 #include "store.h"
 #include "webhooks.h"
 
-PG_FUNCTION_INFO_V1(webhooks_fetch_diverted_event);
-PG_FUNCTION_INFO_V1(webhooks_fetch_diverted_events);
-PG_FUNCTION_INFO_V1(webhooks_resend_diverted_event);
-PG_FUNCTION_INFO_V1(webhooks_delete_diverted_event);
-PG_FUNCTION_INFO_V1(webhooks_resend_diverted_events);
-
 #define DIVERTED_DEFAULT_COUNT	100
 #define DIVERTED_MAX_COUNT		1000
 
@@ -111,8 +105,7 @@ first_jsonb(void)
 /*
  * webhooks_fetch_diverted_event implements fetchDivertedEvent.
  */
-Datum
-webhooks_fetch_diverted_event(PG_FUNCTION_ARGS)
+WH_API_FUNCTION(webhooks_fetch_diverted_event)
 {
 	run_on_event(fcinfo, "SELECT " DIVERTED_RESPONSE
 				 " FROM webhooks._diverted_event" OF_EVENT, SPI_OK_SELECT);
@@ -124,8 +117,7 @@ webhooks_fetch_diverted_event(PG_FUNCTION_ARGS)
  * page of a webhook's diverted events in failureTimestamp order, as a bare
  * array (as the spec answers).
  */
-Datum
-webhooks_fetch_diverted_events(PG_FUNCTION_ARGS)
+WH_API_FUNCTION(webhooks_fetch_diverted_events)
 {
 	Datum	   *args = begin_diverted(fcinfo, false);
 	Oid			argtypes[4] = {UUIDOID, UUIDOID, INT4OID, INT4OID};
@@ -164,8 +156,7 @@ webhooks_fetch_diverted_events(PG_FUNCTION_ARGS)
  * webhooks_resend_diverted_event implements resendDivertedEvent: one new
  * delivery of the event is queued; answers {}.
  */
-Datum
-webhooks_resend_diverted_event(PG_FUNCTION_ARGS)
+WH_API_FUNCTION(webhooks_resend_diverted_event)
 {
 	run_on_event(fcinfo, RESEND_SQL(OF_EVENT), SPI_OK_INSERT);
 	wh_wake_worker_at_commit();
@@ -176,8 +167,7 @@ webhooks_resend_diverted_event(PG_FUNCTION_ARGS)
  * webhooks_delete_diverted_event implements deleteDivertedEvent; answers
  * {}.
  */
-Datum
-webhooks_delete_diverted_event(PG_FUNCTION_ARGS)
+WH_API_FUNCTION(webhooks_delete_diverted_event)
 {
 	run_on_event(fcinfo, "DELETE FROM webhooks._diverted_event" OF_EVENT,
 				 SPI_OK_DELETE);
@@ -189,8 +179,7 @@ webhooks_delete_diverted_event(PG_FUNCTION_ARGS)
  * webhook diverted since a time (all of them when it is NULL), and returns
  * how many.
  */
-Datum
-webhooks_resend_diverted_events(PG_FUNCTION_ARGS)
+WH_API_FUNCTION(webhooks_resend_diverted_events)
 {
 	Datum	   *args = begin_diverted(fcinfo, false);
 	Oid			argtypes[3] = {UUIDOID, UUIDOID, TIMESTAMPTZOID};

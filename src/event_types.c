@@ -15,13 +15,12 @@
  */
 #include "pg_prelude.h"
 
+#include "call.h"
 #include "checks.h"
 #include "config.h"
 #include "event_types.h"
 #include "jsonb_util.h"
 #include "webhooks.h"
-
-PG_FUNCTION_INFO_V1(webhooks_register_event_type);
 
 /*
  * first_unknown_type returns the first entry of types that names no catalog
@@ -151,8 +150,7 @@ wh_event_type_filter(List *filter, const char *field)
  * webhooks_register_event_type adds an event type to the catalog, or
  * updates the description of one that is there.
  */
-Datum
-webhooks_register_event_type(PG_FUNCTION_ARGS)
+WH_API_FUNCTION(webhooks_register_event_type)
 {
 	char	   *name;
 	const char *reason;

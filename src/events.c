@@ -31,11 +31,6 @@
 #include "tenant.h"
 #include "webhooks.h"
 
-PG_FUNCTION_INFO_V1(webhooks_publish_event);
-PG_FUNCTION_INFO_V1(webhooks_fetch_event);
-PG_FUNCTION_INFO_V1(webhooks_fetch_events_for_request);
-PG_FUNCTION_INFO_V1(webhooks_fetch_events);
-
 #define STREAM_DEFAULT_PAGE 100
 #define STREAM_MAX_PAGE		1000
 
@@ -202,8 +197,7 @@ build_payload(const pg_ulid *locator, const pg_uuid_t *user,
  * webhooks get it diverted (when they divert) or dropped (D10).  Returns
  * the EventResponse.
  */
-Datum
-webhooks_publish_event(PG_FUNCTION_ARGS)
+WH_API_FUNCTION(webhooks_publish_event)
 {
 	static SPIPlanPtr plan = NULL;
 	pg_uuid_t  *tenant;
@@ -358,8 +352,7 @@ select_payloads(const char *cond, const pg_uuid_t *tenant, const pg_ulid *key)
 /*
  * webhooks_fetch_event implements fetchEvent.
  */
-Datum
-webhooks_fetch_event(PG_FUNCTION_ARGS)
+WH_API_FUNCTION(webhooks_fetch_event)
 {
 	pg_uuid_t  *tenant = wh_begin_call(fcinfo);
 	pg_ulid    *locator = wh_get_locator(fcinfo, 1, "locator");
@@ -375,8 +368,7 @@ webhooks_fetch_event(PG_FUNCTION_ARGS)
  * webhooks_fetch_events_for_request implements fetchEventsForARequest: the
  * events published with one request id, in publish order.
  */
-Datum
-webhooks_fetch_events_for_request(PG_FUNCTION_ARGS)
+WH_API_FUNCTION(webhooks_fetch_events_for_request)
 {
 	pg_uuid_t  *tenant = wh_begin_call(fcinfo);
 	pg_ulid    *request = wh_get_locator(fcinfo, 1, "request_locator");
@@ -457,9 +449,21 @@ decode_token(const char *token, StreamPos *p)
 	p->type = fields[5][0] ? pstrdup(fields[5]) : NULL;
 }
 
+/*
+ * ulid_from_time returns the smallest ulid of the millisecond of a time
+ * given as a filter; a time a ulid cannot hold (before 1970, after 10889,
+ * or infinite) is a bad argument, not a datetime error.
+ */
 static void
-ulid_from_time(TimestampTz ts, pg_ulid *out)
+ulid_from_time(TimestampTz ts, const char *field, pg_ulid *out)
 {
+	const TimestampTz unix_epoch =
+		-((TimestampTz) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY);
+
+	if (TIMESTAMP_NOT_FINITE(ts) || ts < unix_epoch ||
+		(ts - unix_epoch) / 1000 > (int64) ULID_MAX_MS)
+		jb_invalid(field, "must be a time from 1970-01-01T00:00:00Z to 10889-08-02T05:31:50.655Z",
+				   NULL);
 	*out = *DatumGetUlidP(DirectFunctionCall1(webhooks_ulid_floor,
 											  TimestampTzGetDatum(ts)));
 }
@@ -470,8 +474,7 @@ ulid_from_time(TimestampTz ts, pg_ulid *out)
  * left off), before an end time, of one type or all, a page at a time.
  * The token carries the filters, so it may not be combined with them.
  */
-Datum
-webhooks_fetch_events(PG_FUNCTION_ARGS)
+WH_API_FUNCTION(webhooks_fetch_events)
 {
 	pg_uuid_t  *tenant = wh_begin_call(fcinfo);
 	StreamPos	p;
@@ -496,11 +499,11 @@ webhooks_fetch_events(PG_FUNCTION_ARGS)
 	{
 		p.inclusive = true;
 		if (!PG_ARGISNULL(1))
-			ulid_from_time(PG_GETARG_TIMESTAMPTZ(1), &p.lower);
+			ulid_from_time(PG_GETARG_TIMESTAMPTZ(1), "startTimestamp", &p.lower);
 		if (!PG_ARGISNULL(2))
 		{
 			p.has_upper = true;
-			ulid_from_time(PG_GETARG_TIMESTAMPTZ(2), &p.upper);
+			ulid_from_time(PG_GETARG_TIMESTAMPTZ(2), "endTimestamp", &p.upper);
 		}
 		if (!PG_ARGISNULL(3))
 			p.type = text_to_cstring(PG_GETARG_TEXT_PP(3));

@@ -22,7 +22,6 @@
 
 PG_FUNCTION_INFO_V1(webhooks_worker_state);
 PG_FUNCTION_INFO_V1(webhooks_workers);
-PG_FUNCTION_INFO_V1(webhooks_fetch_webhook_attempts);
 
 #define ATTEMPTS_DEFAULT_COUNT	100
 #define ATTEMPTS_MAX_COUNT		1000
@@ -123,8 +122,7 @@ webhooks_workers(PG_FUNCTION_ARGS)
  * webhooks_fetch_webhook_attempts returns a page of a webhook's recent
  * delivery attempts, newest first.
  */
-Datum
-webhooks_fetch_webhook_attempts(PG_FUNCTION_ARGS)
+WH_API_FUNCTION(webhooks_fetch_webhook_attempts)
 {
 	pg_uuid_t  *tenant = wh_begin_call(fcinfo);
 	pg_ulid    *webhook = wh_get_locator(fcinfo, 1, "webhook_locator");

@@ -1,13 +1,15 @@
 /*-------------------------------------------------------------------------
  *
  * netblock.c
- *	  The network block list of webhooks.blocked_networks: parsing of a
- *	  comma-separated list of CIDR blocks and matching of the addresses the
- *	  HTTP client is about to connect to.  Free of server calls.
+ *	  The network policy of webhooks.blocked_networks and
+ *	  webhooks.allowed_networks: parsing of comma-separated lists of CIDR
+ *	  blocks and the judgement of the addresses the HTTP client is about to
+ *	  connect to.  Free of server calls.
  *
  * The check runs on the resolved address at connect time, so a host name
  * that resolves to a blocked address is refused whatever the URL said.  An
- * IPv4-mapped IPv6 address is checked as the IPv4 address it carries.
+ * IPv6 address that embeds an IPv4 address (IPv4-mapped, IPv4-compatible,
+ * NAT64, 6to4) is judged as that IPv4 address too: it may reach it.
  *
  * IDENTIFICATION
  *	  src/netblock.c
@@ -143,15 +145,48 @@ prefix_match(const unsigned char *a, const unsigned char *b, int bits)
 }
 
 /*
- * blocked_as reports whether an address of a family is in one of the
- * blocks of that family.
+ * wh_embedded_ipv4 copies the IPv4 address an IPv6 address embeds to out
+ * and returns true, for the forms that reach or name that address:
+ * IPv4-mapped ::ffff:a.b.c.d, IPv4-compatible ::a.b.c.d (deprecated, but
+ * still routed by some stacks), NAT64 64:ff9b::a.b.c.d (RFC 6052's
+ * well-known prefix) and 6to4 2002:aabb:ccdd::/48.
+ */
+bool
+wh_embedded_ipv4(const unsigned char *a6, unsigned char *out)
+{
+	static const unsigned char zero[10] = {0};
+	static const unsigned char nat64[12] = {0x00, 0x64, 0xff, 0x9b};
+
+	if (memcmp(a6, zero, 10) == 0 &&
+		((a6[10] == 0xff && a6[11] == 0xff) || (a6[10] == 0 && a6[11] == 0)))
+	{
+		memcpy(out, a6 + 12, 4);
+		return true;
+	}
+	if (memcmp(a6, nat64, 12) == 0)
+	{
+		memcpy(out, a6 + 12, 4);
+		return true;
+	}
+	if (a6[0] == 0x20 && a6[1] == 0x02)
+	{
+		memcpy(out, a6 + 2, 4);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * in_list reports whether an address of a family is in one of the entries
+ * of nets that are exceptions (allow) or blocks (!allow).
  */
 static bool
-blocked_as(const WhNetwork *nets, int n, int family, const unsigned char *addr)
+in_list(const WhNetwork *nets, int n, bool allow, int family,
+		const unsigned char *addr)
 {
 	for (int i = 0; i < n; i++)
 	{
-		if (nets[i].family == family &&
+		if (nets[i].allow == allow && nets[i].family == family &&
 			prefix_match(nets[i].addr, addr, nets[i].prefix))
 			return true;
 	}
@@ -159,24 +194,49 @@ blocked_as(const WhNetwork *nets, int n, int family, const unsigned char *addr)
 }
 
 /*
- * wh_address_blocked reports whether an address falls in one of the n
- * blocks of nets.  An IPv4-mapped IPv6 address is blocked by the IPv4
- * blocks that cover the address it maps and by the IPv6 blocks that cover
- * it as it is.  Addresses of other families are never blocked.
+ * wh_address_blocked judges an address by the n entries of nets: blocks
+ * and exceptions (allow) in any order.  An address has one or two views:
+ * itself and, for an IPv6 address, the IPv4 address it embeds.  It is
+ * refused when a block covers one of its views and no exception covers
+ * any of them: exceptions win, so allowing 127.0.0.0/8 also allows
+ * ::ffff:127.0.0.1.  Addresses of other families are never refused.
  */
 bool
 wh_address_blocked(const WhNetwork *nets, int n, const struct sockaddr *sa)
 {
-	if (sa->sa_family == AF_INET)
-		return blocked_as(nets, n, AF_INET,
-						  (const unsigned char *) &((const struct sockaddr_in *) sa)->sin_addr);
-	if (sa->sa_family == AF_INET6)
-	{
-		const struct in6_addr *a6 = &((const struct sockaddr_in6 *) sa)->sin6_addr;
+	int			family[2];
+	const unsigned char *view[2];
+	unsigned char v4[4];
+	int			nviews = 1;
 
-		return blocked_as(nets, n, AF_INET6, a6->s6_addr) ||
-			(IN6_IS_ADDR_V4MAPPED(a6) &&
-			 blocked_as(nets, n, AF_INET, a6->s6_addr + 12));
+	if (sa->sa_family == AF_INET)
+	{
+		family[0] = AF_INET;
+		view[0] = (const unsigned char *) &((const struct sockaddr_in *) sa)->sin_addr;
+	}
+	else if (sa->sa_family == AF_INET6)
+	{
+		family[0] = AF_INET6;
+		view[0] = ((const struct sockaddr_in6 *) sa)->sin6_addr.s6_addr;
+		if (wh_embedded_ipv4(view[0], v4))
+		{
+			family[1] = AF_INET;
+			view[1] = v4;
+			nviews = 2;
+		}
+	}
+	else
+		return false;
+
+	for (int i = 0; i < nviews; i++)
+	{
+		if (in_list(nets, n, true, family[i], view[i]))
+			return false;
+	}
+	for (int i = 0; i < nviews; i++)
+	{
+		if (in_list(nets, n, false, family[i], view[i]))
+			return true;
 	}
 	return false;
 }

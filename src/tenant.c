@@ -6,9 +6,11 @@
  *
  * PostgREST sets request.jwt.claims for each request with set_config(...,
  * true).  When that setting is unset or empty (psql, applications) there is
- * no binding.  When it is set, it must be a JSON object whose claim named by
- * webhooks.tenant_claim is a uuid equal to the tenant of the call; anything
- * else fails with 42501, so that a misconfigured token fails closed.
+ * no binding, unless webhooks.require_tenant_claim is on: then the call
+ * fails with 42501.  When it is set, it must be a JSON object whose claim
+ * named by webhooks.tenant_claim is a uuid equal to the tenant of the call;
+ * anything else fails with 42501, so that a misconfigured token fails
+ * closed.
  *
  * IDENTIFICATION
  *	  src/tenant.c
@@ -22,6 +24,8 @@
 
 #include "tenant.h"
 #include "webhooks.h"
+
+PG_FUNCTION_INFO_V1(webhooks_bound_tenant);
 
 #define JWT_CLAIMS_SETTING	"request.jwt.claims"
 
@@ -89,7 +93,9 @@ deny(const char *detail)
 /*
  * read_claims parses the request's JWT claims: NULL when there are none
  * (the setting is unset or empty), and *bad set when they are there but
- * are not valid JSON.  A syntax error is not raised: callers decide.
+ * are not valid JSON, or hold a string jsonb cannot store (a \u0000
+ * escape): the lexer de-escapes strings to find out, so that jsonb_in
+ * below cannot fail.  Nothing is raised: callers decide.
  */
 static Jsonb *
 read_claims(bool *bad)
@@ -101,7 +107,7 @@ read_claims(bool *bad)
 	if (claims == NULL || claims[0] == '\0')
 		return NULL;
 	lex = makeJsonLexContextCstringLen((char *) claims, strlen(claims),
-									   GetDatabaseEncoding(), false);
+									   GetDatabaseEncoding(), true);
 	if (pg_parse_json(lex, &nullSemAction) != JSON_SUCCESS)
 	{
 		*bad = true;
@@ -111,22 +117,27 @@ read_claims(bool *bad)
 }
 
 /*
- * wh_check_tenant raises 42501 unless the call is for the tenant the JWT
- * claims name, when there are claims.
+ * wh_bound_tenant sets *bound to the tenant the JWT claims name and returns
+ * true; returns false when there are no claims and none are required.
+ * Claims that do not name a tenant raise 42501, as does their absence when
+ * webhooks.require_tenant_claim is on.
  */
-void
-wh_check_tenant(const pg_uuid_t *tenant)
+bool
+wh_bound_tenant(pg_uuid_t *bound)
 {
 	bool		bad;
 	Jsonb	   *jb = read_claims(&bad);
 	JsonbValue	v;
 	char	   *claim;
-	pg_uuid_t	bound;
 
 	if (bad)
-		deny("The request's JWT claims are not valid JSON.");
+		deny("The request's JWT claims are not valid JSON, or hold a \\u0000 escape.");
 	if (jb == NULL)
-		return;
+	{
+		if (webhooks_require_tenant_claim)
+			deny("The call carries no JWT claims, and webhooks.require_tenant_claim is on.");
+		return false;
+	}
 	if (!JB_ROOT_IS_OBJECT(jb) ||
 		getKeyJsonValueFromContainer(&jb->root, webhooks_tenant_claim,
 									 strlen(webhooks_tenant_claim), &v) == NULL ||
@@ -136,12 +147,39 @@ wh_check_tenant(const pg_uuid_t *tenant)
 
 	claim = v.type == jbvString ?
 		pnstrdup(v.val.string.val, v.val.string.len) : pstrdup("");
-	if (!wh_parse_uuid(claim, &bound))
+	if (!wh_parse_uuid(claim, bound))
 		deny(psprintf("The request's JWT claim \"%s\" is not a uuid.",
 					  webhooks_tenant_claim));
-	if (memcmp(bound.data, tenant->data, UUID_LEN) != 0)
+	return true;
+}
+
+/*
+ * wh_check_tenant raises 42501 unless the call is for the tenant the JWT
+ * claims name, when there are claims.
+ */
+void
+wh_check_tenant(const pg_uuid_t *tenant)
+{
+	pg_uuid_t	bound;
+
+	if (wh_bound_tenant(&bound) &&
+		memcmp(bound.data, tenant->data, UUID_LEN) != 0)
 		deny(psprintf("The request's JWT claim \"%s\" names another tenant.",
 					  webhooks_tenant_claim));
+}
+
+/*
+ * webhooks_bound_tenant is webhooks._bound_tenant(): the tenant the
+ * caller's JWT claims name, or NULL without claims.  Views filter on it.
+ */
+Datum
+webhooks_bound_tenant(PG_FUNCTION_ARGS)
+{
+	pg_uuid_t  *bound = palloc(sizeof(pg_uuid_t));
+
+	if (!wh_bound_tenant(bound))
+		PG_RETURN_NULL();
+	PG_RETURN_UUID_P(bound);
 }
 
 /*

@@ -33,16 +33,25 @@ int			webhooks_workers_per_database = 1;
 int			webhooks_attempt_retention = 7 * 24 * 3600;
 int			webhooks_event_retention = 30 * 24 * 3600;
 int			webhooks_max_event_data_bytes = 1024 * 1024;
+bool		webhooks_require_tenant_claim = false;
 static char *blocked_networks_text = NULL;
-WhNetwork  *webhooks_blocked_networks = NULL;
-int			webhooks_blocked_network_count = 0;
+static char *allowed_networks_text = NULL;
 
-/* the parsed block list, kept as the GUC's "extra" */
-typedef struct BlockList
+/*
+ * The network policy the worker judges addresses by: the exceptions of
+ * webhooks.allowed_networks followed by the blocks of
+ * webhooks.blocked_networks, rebuilt whenever either changes.
+ */
+typedef struct NetworkList
 {
 	int			count;
 	WhNetwork	nets[WH_MAX_NETWORKS];
-} BlockList;
+} NetworkList;
+static NetworkList *allowed_list = NULL;
+static NetworkList *blocked_list = NULL;
+static WhNetwork network_policy[2 * WH_MAX_NETWORKS];
+WhNetwork  *webhooks_blocked_networks = network_policy;
+int			webhooks_blocked_network_count = 0;
 int			webhooks_max_name_length = 255;
 int			webhooks_max_url_length = 2048;
 int			webhooks_max_headers = 50;
@@ -67,13 +76,13 @@ check_tenant_claim(char **newval, void **extra, GucSource source)
 }
 
 /*
- * check_blocked_networks parses webhooks.blocked_networks: a comma-separated
- * list of addresses and CIDR blocks.
+ * check_networks parses webhooks.blocked_networks or allowed_networks: a
+ * comma-separated list of addresses and CIDR blocks.
  */
 static bool
-check_blocked_networks(char **newval, void **extra, GucSource source)
+check_networks(char **newval, void **extra, GucSource source)
 {
-	BlockList  *list = malloc(sizeof(BlockList));
+	NetworkList *list = malloc(sizeof(NetworkList));
 	char		err[128];
 
 	if (list == NULL)
@@ -90,13 +99,37 @@ check_blocked_networks(char **newval, void **extra, GucSource source)
 	return true;
 }
 
+/*
+ * rebuild_network_policy merges the two parsed lists into network_policy,
+ * the exceptions marked as such; the assign hooks of both settings call it.
+ */
+static void
+rebuild_network_policy(void)
+{
+	int			n = 0;
+
+	for (int i = 0; allowed_list && i < allowed_list->count; i++)
+	{
+		network_policy[n] = allowed_list->nets[i];
+		network_policy[n++].allow = true;
+	}
+	for (int i = 0; blocked_list && i < blocked_list->count; i++)
+		network_policy[n++] = blocked_list->nets[i];
+	webhooks_blocked_network_count = n;
+}
+
 static void
 assign_blocked_networks(const char *newval, void *extra)
 {
-	BlockList  *list = extra;
+	blocked_list = extra;
+	rebuild_network_policy();
+}
 
-	webhooks_blocked_networks = list->nets;
-	webhooks_blocked_network_count = list->count;
+static void
+assign_allowed_networks(const char *newval, void *extra)
+{
+	allowed_list = extra;
+	rebuild_network_policy();
 }
 
 /* the longest value allowed, under the longest name, fits in the headers' cap */
@@ -209,10 +242,27 @@ _PG_init(void)
 	DefineCustomStringVariable("webhooks.blocked_networks",
 							   "Networks the worker never connects to (checked on the resolved address).",
 							   "A comma-separated list of addresses and CIDR blocks.",
-							   &blocked_networks_text,
-							   "169.254.0.0/16, fe80::/10, 100.100.100.200/32, fd00:ec2::254/128, 0.0.0.0/8",
-							   PGC_SIGHUP, 0, check_blocked_networks,
+							   &blocked_networks_text, WH_DEFAULT_BLOCKED_NETWORKS,
+							   PGC_SIGHUP, 0, check_networks,
 							   assign_blocked_networks, NULL);
+	DefineCustomStringVariable("webhooks.allowed_networks",
+							   "Networks the worker may connect to although webhooks.blocked_networks covers them.",
+							   "A comma-separated list of addresses and CIDR blocks.",
+							   &allowed_networks_text, "",
+							   PGC_SIGHUP, 0, check_networks,
+							   assign_allowed_networks, NULL);
+
+	/*
+	 * SUSET, not USERSET: the setting protects against sessions that run
+	 * without claims, so such a session must not be able to turn it off
+	 * for itself with SET.  A superuser sets it per role or database (ALTER
+	 * ROLE authenticator SET ...), which applies at login.
+	 */
+	DefineCustomBoolVariable("webhooks.require_tenant_claim",
+							 "Refuse API calls that carry no tenant claim.",
+							 "When on, a call without request.jwt.claims naming a tenant fails.",
+							 &webhooks_require_tenant_claim, false,
+							 PGC_SUSET, 0, NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("webhooks");
 

@@ -34,6 +34,7 @@
 /* settings; see webhooks.c */
 extern char *webhooks_database;
 extern char *webhooks_tenant_claim;
+extern bool webhooks_require_tenant_claim;
 extern int	webhooks_batch_size;
 extern int	webhooks_max_inflight;
 extern int	webhooks_timeout_ms;
@@ -43,6 +44,7 @@ extern int	webhooks_workers_per_database;
 extern int	webhooks_attempt_retention;
 extern int	webhooks_event_retention;
 extern int	webhooks_max_event_data_bytes;
+/* the network policy: exceptions and blocks (netblock.h) */
 extern struct WhNetwork *webhooks_blocked_networks;
 extern int	webhooks_blocked_network_count;
 extern int	webhooks_max_name_length;

@@ -142,7 +142,7 @@ take_finished(WhWorker *w)
 				ereport(LOG,
 						(errmsg("webhooks: failure notice to the alert endpoint of webhook %s failed: %s",
 								ulid_to_cstring((pg_ulid *) &d->webhook),
-								req->blocked ? "address blocked by webhooks.blocked_networks" :
+								req->blocked ? "address blocked by the network policy (webhooks.blocked_networks, webhooks.allowed_networks)" :
 								req->status > 0 ? psprintf("HTTP %d", req->status) :
 								req->error)));
 			wh_delivery_free(d);

@@ -2,7 +2,8 @@
 #
 # cluster_start creates one in a new temporary folder, owned by the postgres
 # OS user (initdb refuses root), on a free port, with webhooks preloaded and
-# its socket in that folder; it sets PGHOST, PGPORT, PGUSER and PGDATABASE
+# its socket in that folder, and its loopback receivers allowed through the
+# block list (webhooks.allowed_networks); it sets PGHOST, PGPORT, PGUSER and PGDATABASE
 # for the caller.  cluster_stop stops it (by its own pid file) and removes
 # the folder.  Nothing here touches any other cluster.
 
@@ -40,6 +41,7 @@ port = $PGPORT
 listen_addresses = ''
 unix_socket_directories = '$CLUSTER_DIR'
 shared_preload_libraries = 'webhooks'
+webhooks.allowed_networks = '127.0.0.0/8'
 fsync = on
 synchronous_commit = on
 log_min_messages = warning

@@ -13,6 +13,7 @@ DEB_PACKAGES=(
 	postgresql-15-pgtap
 	libtap-parser-sourcehandler-pgtap-perl
 	libipc-run-perl
+	libdbd-pg-perl
 	libcurl4-openssl-dev
 	libssl-dev
 	openssl

@@ -28,7 +28,8 @@ cc -O2 -Wall -Wextra -o "$HERE/sqlfuzz" "$HERE/sqlfuzz.c" \
 	-I"$(pg_config --includedir)" -lpq
 
 CLUSTER_EXTRA_CONF="webhooks.database = 'postgres'
-webhooks.blocked_networks = '0.0.0.0/0, ::/0'" cluster_start
+webhooks.blocked_networks = '0.0.0.0/0, ::/0'
+webhooks.allowed_networks = ''" cluster_start
 trap restore EXIT
 psql -X -q -c "CREATE EXTENSION webhooks"
 

@@ -4,7 +4,11 @@
 # A self-signed certificate made with the openssl CLI: secureSsl true
 # rejects it, false delivers.  Redirects are never followed.  A timeout and
 # a refused connection count as "timeout".  A connection to a blocked
-# network is refused, final at once.  All traffic stays on 127.0.0.0/8.
+# network is refused, final at once: loopback is blocked by default, and
+# opened only by webhooks.allowed_networks (the test clusters allow
+# 127.0.0.0/8), whose entries win over the block list.  All traffic stays
+# on 127.0.0.0/8; the IPv6 forms that embed an IPv4 address are checked by
+# test/unit/netblock_test.c and test/fuzz/fuzz_netblock.c, not here.
 use strict;
 use warnings;
 
@@ -82,10 +86,19 @@ like($att->{error} // '', qr/connect/i, 'error says it could not connect');
 
 # ------------------------------------------------ blocked network
 
-sub block_networks
+sub allow_networks
 {
-	ok($node->set_conf('webhooks.blocked_networks', $_[0]), "block list reloaded: $_[0]");
+	ok($node->set_conf('webhooks.allowed_networks', $_[0]), "exceptions reloaded: '$_[0]'");
 }
+
+# the default block list covers loopback and the private ranges
+my $default = $node->psql('SELECT boot_val FROM pg_settings WHERE name = $$webhooks.blocked_networks$$');
+like($default, qr{(^|, )127\.0\.0\.0/8(,|$)}, 'loopback is in the default block list');
+like($default, qr{(^|, )10\.0\.0\.0/8(,|$)}, 'RFC 1918 is in the default block list');
+like($default, qr{(^|, )168\.63\.129\.16/32(,|$)}, 'the Azure metadata address is in the default block list');
+is($node->psql('SELECT boot_val FROM pg_settings WHERE name = $$webhooks.allowed_networks$$'), '',
+	'no exceptions by default');
+is($node->psql('SHOW webhooks.blocked_networks'), $default, 'this cluster keeps the default block list');
 
 # a receiver on 127.0.0.2 (reachable: the test talks to it), and one on
 # 127.0.0.3 that the worker has delivered to before it gets blocked
@@ -94,9 +107,17 @@ ok($other->control('GET', '/_control/health')->{ok}, '127.0.0.2 is reachable');
 my $third = WebhooksTest::Receiver->new(host => '127.0.0.3');
 my $before = hook($third->url('/before'));
 ($att) = one_attempt($before);
-is($att->{outcome}, 'delivered', '127.0.0.3 is reachable for the worker while not blocked');
+is($att->{outcome}, 'delivered', '127.0.0.3 is reachable for the worker while allowed');
 
-block_networks('169.254.0.0/16, 127.0.0.2/32');
+# without an exception, loopback is refused by the default block list
+allow_networks('');
+my $closed = hook($rcv->url('/closed'));
+($att) = one_attempt($closed);
+is($att->{outcome}, 'failed', 'no exceptions: loopback 127.0.0.1 is refused');
+like($att->{error} // '', qr/blocked/, 'error says the address is blocked');
+is($rcv->count('/closed'), 0, 'nothing reached 127.0.0.1');
+
+allow_networks('127.0.0.1/32, 127.0.0.3/32');
 my $blocked = hook($other->url('/blocked'),
 	failureHandling => { retryStrategy => { type => 'linear', interval => 100, attempts => 3 } });
 my $e;
@@ -110,15 +131,24 @@ is(scalar @{ $node->attempts($tenant, $blocked->{locator}) }, 1, 'exactly one at
 is($other->count('*'), 0, 'nothing reached the blocked address');
 
 # a connection opened before the block must not carry traffic after it
-block_networks('169.254.0.0/16, 127.0.0.2/32, 127.0.0.3/32');
+allow_networks('127.0.0.1/32');
 ($att) = one_attempt($before);
-is($att->{outcome}, 'failed', 'a webhook delivered before its network was blocked is refused after');
+is($att->{outcome}, 'failed', 'a webhook delivered before its exception was withdrawn is refused after');
 like($att->{error} // '', qr/blocked/, 'error says the address is blocked');
 is($third->count('/before'), 1, 'no request on a connection kept alive from before the block');
 
-# loopback 127.0.0.1 stays allowed
+# an exception wins over an entry of the block list naming the same address
+ok($node->set_conf('webhooks.blocked_networks', '127.0.0.1/32, 127.0.0.3/32'), 'block list names 127.0.0.1');
 my $allowed = hook($rcv->url('/allowed'));
 ($att) = one_attempt($allowed);
-is($att->{outcome}, 'delivered', '127.0.0.1 is still allowed');
+is($att->{outcome}, 'delivered', '127.0.0.1 is delivered to: its exception wins');
+($att) = one_attempt($before);
+is($att->{outcome}, 'failed', '127.0.0.3, blocked and without exception, is still refused');
+
+# a bad list is refused, naming the bad entry
+my (undef, undef, $err) = $node->run_psql("ALTER SYSTEM SET webhooks.allowed_networks = '127.0.0.1/33'");
+like($err, qr{22023: invalid value for parameter "webhooks.allowed_networks".*\n.*"127\.0\.0\.1/33" is not an address or CIDR block},
+	'a bad exception list is refused with the entry named');
+is($node->psql('SHOW webhooks.allowed_networks'), '127.0.0.1/32', 'the exceptions stay as they were');
 
 done_testing();

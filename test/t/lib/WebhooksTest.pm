@@ -3,7 +3,8 @@
 # WebhooksTest::Cluster is a private, throwaway PostgreSQL cluster: initdb
 # in a new temporary folder as the postgres OS user (initdb refuses root),
 # trust authentication, no TCP (listen_addresses = ''), its socket in that
-# folder, webhooks preloaded.  SQL runs through psql as root over the
+# folder, webhooks preloaded, loopback allowed through the block list
+# (webhooks.allowed_networks = '127.0.0.0/8': the receivers are there).  SQL runs through psql as root over the
 # socket, as user postgres.
 #
 # WebhooksTest::Receiver is the Node test receiver (test/receiver) on a
@@ -259,6 +260,7 @@ port = $self->{port}
 listen_addresses = ''
 unix_socket_directories = '$dir'
 shared_preload_libraries = 'webhooks'
+webhooks.allowed_networks = '127.0.0.0/8'
 webhooks.database = '@{[ $opt{serve} // $self->{database} ]}'
 webhooks.timeout = '2s'
 fsync = on
