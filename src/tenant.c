@@ -100,8 +100,7 @@ read_claims(bool *bad)
 	*bad = false;
 	if (claims == NULL || claims[0] == '\0')
 		return NULL;
-	lex = makeJsonLexContextCstringLen((char *) claims, strlen(claims),
-									   GetDatabaseEncoding(), false);
+	lex = wh_json_lexer(claims, strlen(claims));
 	if (pg_parse_json(lex, &nullSemAction) != JSON_SUCCESS)
 	{
 		*bad = true;

@@ -16,7 +16,7 @@
 #include "webhooks.h"
 #include "worker.h"
 
-PG_MODULE_MAGIC;
+WH_MODULE_MAGIC;
 
 void		_PG_init(void);
 
