@@ -8,7 +8,7 @@
  * Publishing is transactional: the event and its queue rows are written in
  * the caller's transaction, and a commit callback sets the delivery
  * worker's latch, so delivery starts right after commit and never after a
- * rollback (DESIGN.md D12).
+ * rollback (doc/decisions.md D12).
  *
  * IDENTIFICATION
  *	  src/events.c

@@ -2,7 +2,7 @@
  *
  * tenant.c
  *	  Binding API calls to the tenant named in the caller's JWT claims
- *	  (DESIGN.md §5 and D12a).
+ *	  (doc/decisions.md §5 and D12a).
  *
  * PostgREST sets request.jwt.claims for each request with set_config(...,
  * true).  When that setting is unset or empty (psql, applications) there is

@@ -95,7 +95,7 @@ assign_blocked_networks(const char *newval, void *extra)
 }
 
 /*
- * define_limit defines one of the request limits of DESIGN.md D5.
+ * define_limit defines one of the request limits of doc/decisions.md D5.
  */
 static void
 define_limit(const char *name, const char *desc, int *var, int boot,
