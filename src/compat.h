@@ -51,6 +51,20 @@
 #endif
 
 /*
+ * wh_guc_malloc, wh_guc_free: memory for a GUC check hook's "extra", which
+ * the server frees itself: with free() in 15, with guc_free() since 16
+ * (ALTER SYSTEM on 17 and 18 fails with "pfree called with invalid
+ * pointer" on malloc'd memory).
+ */
+#if PG_VERSION_NUM >= 160000
+#define wh_guc_malloc(size) guc_malloc(LOG, (size))
+#define wh_guc_free(ptr) guc_free(ptr)
+#else
+#define wh_guc_malloc(size) malloc(size)
+#define wh_guc_free(ptr) free(ptr)
+#endif
+
+/*
  * wh_local_xid: this backend's local transaction id, which changes with
  * every transaction (17 moved it into PGPROC.vxid).
  */

@@ -68,7 +68,7 @@ check_tenant_claim(char **newval, void **extra, GucSource source)
 static bool
 check_blocked_networks(char **newval, void **extra, GucSource source)
 {
-	BlockList  *list = malloc(sizeof(BlockList));
+	BlockList  *list = wh_guc_malloc(sizeof(BlockList));
 	char		err[128];
 
 	if (list == NULL)
@@ -78,7 +78,7 @@ check_blocked_networks(char **newval, void **extra, GucSource source)
 	if (list->count < 0)
 	{
 		GUC_check_errdetail("%s", err);
-		free(list);
+		wh_guc_free(list);
 		return false;
 	}
 	*extra = list;

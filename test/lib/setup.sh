@@ -87,6 +87,18 @@ webhooks_install_receiver() {
 	}
 }
 
+# webhooks_as_root "$@": the calling script runs again as root through sudo
+# when it was started by another user (a fresh Debian 12 has no sudo, and
+# root needs none)
+webhooks_as_root() {
+	[[ $(id -u) -eq 0 ]] && return 0
+	if command -v sudo >/dev/null; then
+		exec sudo -E bash "$0" "$@"
+	fi
+	echo "run as root (it installs packages and the extension)" >&2
+	exit 1
+}
+
 webhooks_setup() {
 	if [[ $(id -u) -ne 0 ]]; then
 		echo "run as root (it installs packages and the extension)" >&2
