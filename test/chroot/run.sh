@@ -54,6 +54,12 @@ fi
 CHROOT=${WEBHOOKS_CHROOT:-${WEBHOOKS_CHROOT_CACHE:-/var/tmp/webhooks-chroots}/$SUITE}
 CHROOT=$CHROOT${WEBHOOKS_CHROOT_FLAVOUR:+-$WEBHOOKS_CHROOT_FLAVOUR}
 
+# one run at a time in a chroot: a run that ends unmounts /proc and /dev,
+# which another would still be using
+mkdir -p "$(dirname "$CHROOT")"
+exec 9>"$CHROOT.lock"
+flock 9
+
 # make the chroot once; a half-made one is never left where a later run
 # would take it for done
 if [[ ! -x $CHROOT/usr/bin/apt-get ]]; then
@@ -61,7 +67,6 @@ if [[ ! -x $CHROOT/usr/bin/apt-get ]]; then
 		apt-get update -qq && apt-get install -y -qq debootstrap >/dev/null
 	}
 	echo "== debootstrap $SUITE into $CHROOT"
-	mkdir -p "$(dirname "$CHROOT")"
 	rm -rf "$CHROOT.new"
 	# bookworm's debootstrap has no forky script; forky bootstraps like sid
 	script=/usr/share/debootstrap/scripts/$SUITE
@@ -146,6 +151,8 @@ done
 
 echo "== PostgreSQL $PGMAJOR in the $SUITE chroot $CHROOT: $*"
 status=0
+# fd 9 (the lock) closed for the command: a server it leaves running must
+# not hold the chroot's lock
 chroot "$CHROOT" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
 	PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 	WEBHOOKS_PGMAJOR="$PGMAJOR" WEBHOOKS_IN_CHROOT="$SUITE" \
@@ -153,5 +160,5 @@ chroot "$CHROOT" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
 	${FUZZ_SECONDS:+FUZZ_SECONDS="$FUZZ_SECONDS"} \
 	WEBHOOKS_SKIP_FUZZ="${WEBHOOKS_SKIP_FUZZ-1}" \
 	"${PASSED[@]}" \
-	bash -c 'cd "$1" && shift && exec "$@"' run "$INSIDE" "$@" || status=$?
+	bash -c 'cd "$1" && shift && exec "$@"' run "$INSIDE" "$@" 9>&- || status=$?
 exit $status
