@@ -43,6 +43,6 @@ if ! dpkg-buildpackage -b -us -uc >"$WORK/build.log" 2>&1; then
 	echo "the package did not build" >&2
 	exit 1
 fi
-grep -E '^(ok|not ok|# All|#.*failed)|### (PostgreSQL|End)' "$WORK/build.log" || true
+grep -E '^(ok|not ok|# All|#.*failed)|\.\.\. (ok|FAILED)|tests (passed|failed)|### (PostgreSQL|End)' "$WORK/build.log" || true
 cp "$WORK"/*.deb "$OUT/"
 ls -l "$OUT"/*.deb

@@ -52,9 +52,10 @@ cd "$WORK"
 echo "== pg_buildext installcheck (PostgreSQL $V, installed package)"
 pg_buildext -o shared_preload_libraries=webhooks installcheck >"$WORK/check.log" 2>&1
 status=$?
-grep -E '^(ok|not ok|# All|#.*failed)|### ' "$WORK/check.log"
-passed=$(grep -cE '^ok ' "$WORK/check.log")
-failed=$(grep -cE '^not ok ' "$WORK/check.log")
+# pg_regress reports "test x ... ok" up to 15, TAP ("ok 1 - x") since 16
+grep -E '^(ok|not ok|# All|#.*failed)|\.\.\. (ok|FAILED)|tests (passed|failed)|### ' "$WORK/check.log"
+passed=$(grep -cE '^ok |\.\.\. ok' "$WORK/check.log")
+failed=$(grep -cE '^not ok |\.\.\. FAILED' "$WORK/check.log")
 if ((status != 0)); then
 	tail -40 "$WORK/check.log"
 	((failed > 0)) || failed=1
