@@ -1,5 +1,5 @@
 --
--- The Diverted Events API (DESIGN.md §2, D9, D10): fetch_diverted_event,
+-- The Diverted Events API (doc/decisions.md §2, D9, D10): fetch_diverted_event,
 -- fetch_diverted_events, resend_diverted_event, delete_diverted_event and
 -- resend_diverted_events, at the SQL level.  No worker serves this database
 -- (publish_event refuses with 55000), so the diverted records are written

@@ -6,7 +6,7 @@
  *
  * Each takes the tenant first, then the path parameters, then the request,
  * and returns the spec's response shape as jsonb (or void where the spec
- * answers 204).  Errors carry the SQLSTATEs of DESIGN.md §2, which PostgREST
+ * answers 204).  Errors carry the SQLSTATEs of doc/decisions.md §2, which PostgREST
  * maps to Socotra's HTTP statuses.
  *
  * IDENTIFICATION

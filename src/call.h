@@ -40,6 +40,6 @@ extern pg_uuid_t *wh_begin_call(FunctionCallInfo fcinfo);
 extern Datum wh_end_call(Jsonb *result);
 extern pg_ulid *wh_get_locator(FunctionCallInfo fcinfo, int argno,
 							   const char *name);
-extern void wh_not_found(const char *what, const pg_ulid *locator) pg_attribute_noreturn();
+pg_noreturn extern void wh_not_found(const char *what, const pg_ulid *locator);
 
 #endif							/* WEBHOOKS_CALL_H */

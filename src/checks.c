@@ -12,6 +12,9 @@
  *
  *-------------------------------------------------------------------------
  */
+/* c.h alone (no server calls): common/base64.h needs its types */
+#include "c.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -286,7 +289,7 @@ wh_secret_key(const char *secret, size_t len, unsigned char *key, int key_max)
 		/* longer text decodes to more than any accepted key */
 		if (n == 0 || n > (int) sizeof(buf))
 			return -1;
-		klen = pg_b64_decode(secret + plen, n, buf, sizeof(buf));
+		klen = pg_b64_decode(secret + plen, n, (void *) buf, sizeof(buf));
 		if (klen < 0 || klen > key_max)
 			return -1;
 		memcpy(key, buf, klen);

@@ -208,7 +208,7 @@ wh_generate_secret(void)
 				(errcode(ERRCODE_INTERNAL_ERROR),
 				 errmsg("could not generate a signing secret")));
 	strcpy(out, WH_SECRET_PREFIX);
-	n = pg_b64_encode((const char *) key, sizeof(key),
+	n = pg_b64_encode((const void *) key, sizeof(key),
 					  out + strlen(WH_SECRET_PREFIX), enc_len);
 	if (n < 0)
 		elog(ERROR, "could not encode a signing secret");

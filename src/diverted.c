@@ -6,7 +6,7 @@
  *	  resend_diverted_events for everything diverted since a time.
  *
  * An event is diverted when its delivery to a webhook that diverts fails
- * for good, or arrives while the webhook is suspended (DESIGN.md D9, D10).
+ * for good, or arrives while the webhook is suspended (doc/decisions.md D9, D10).
  * A resend queues one new delivery, flagged as a resend, whatever the
  * webhook's state, with the webhook's retry strategy; the worker removes
  * the diverted record when it succeeds and brings it up to date when it

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * event_types.c
- *	  The event-type catalog (DESIGN.md D4).
+ *	  The event-type catalog (doc/decisions.md D4).
  *
  * A webhook subscribes to catalog names and to prefix patterns ("a.b.*",
  * or "*") that match at least one catalog name.  The catalog is global,

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * event_types.h
- *	  The event-type catalog (DESIGN.md D4): validation of subscriptions
+ *	  The event-type catalog (doc/decisions.md D4): validation of subscriptions
  *	  against it, list-filter matching, and register_event_type().
  *
  * IDENTIFICATION

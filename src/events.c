@@ -8,7 +8,7 @@
  * Publishing is transactional: the event and its queue rows are written in
  * the caller's transaction, and a commit callback sets the delivery
  * worker's latch, so delivery starts right after commit and never after a
- * rollback (DESIGN.md D12).
+ * rollback (doc/decisions.md D12).
  *
  * IDENTIFICATION
  *	  src/events.c
@@ -242,10 +242,10 @@ WH_API_FUNCTION(webhooks_publish_event)
 		request_id = PG_GETARG_ULID_P(4);
 	else
 	{
-		if (request_lxid != MyProc->lxid)
+		if (request_lxid != wh_local_xid())
 		{
 			ulid_generate(&request_ulid);
-			request_lxid = MyProc->lxid;
+			request_lxid = wh_local_xid();
 		}
 		request_id = &request_ulid;
 	}
@@ -398,7 +398,7 @@ encode_token(const StreamPos *p)
 							   p->page_size, p->type ? p->type : "");
 	int			len = pg_b64_enc_len(strlen(raw));
 	char	   *out = palloc(len + 1);
-	int			n = pg_b64_encode(raw, strlen(raw), out, len);
+	int			n = pg_b64_encode((const void *) raw, strlen(raw), out, len);
 
 	out[n < 0 ? 0 : n] = '\0';
 	return out;
@@ -415,7 +415,7 @@ decode_token(const char *token, StreamPos *p)
 {
 	int			len = strlen(token);
 	char	   *raw = palloc(pg_b64_dec_len(len) + 1);
-	int			n = pg_b64_decode(token, len, raw, pg_b64_dec_len(len));
+	int			n = pg_b64_decode(token, len, (void *) raw, pg_b64_dec_len(len));
 	char	   *fields[6];
 	char	   *s;
 

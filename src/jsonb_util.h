@@ -13,8 +13,8 @@
 #define WEBHOOKS_JSONB_UTIL_H
 
 /* reading */
-extern void jb_invalid(const char *field, const char *reason,
-					   const char *hint) pg_attribute_noreturn();
+pg_noreturn extern void jb_invalid(const char *field, const char *reason,
+								   const char *hint);
 extern char *jb_path(const char *path, const char *key);
 extern JsonbContainer *jb_root_object(Jsonb *jb, const char *what);
 extern void jb_check_fields(JsonbContainer *obj, const char *path,

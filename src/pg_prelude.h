@@ -34,4 +34,6 @@
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 
+#include "compat.h"
+
 #endif							/* WEBHOOKS_PG_PRELUDE_H */

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * policy.c
- *	  Delivery outcome policy (DESIGN.md D7, D8), free of server calls so
+ *	  Delivery outcome policy (doc/decisions.md D7, D8), free of server calls so
  *	  that it can be fuzzed outside PostgreSQL.
  *
  * IDENTIFICATION

@@ -2,7 +2,7 @@
  *
  * request.c
  *	  Parsing and validation of CreateWebhookRequest and
- *	  UpdateWebhookRequest documents (DESIGN.md D1, D2, D4, D5).
+ *	  UpdateWebhookRequest documents (doc/decisions.md D1, D2, D4, D5).
  *
  * A create request is applied to a webhook initialised with the defaults; an
  * update request is applied to the stored webhook, removals first and then

@@ -4,7 +4,7 @@
  *	  Building WebhookResponse and WebhookListResponse documents.
  *
  * Each object carries every property its schema lists, null where there is
- * no value, and nothing else (DESIGN.md §2).
+ * no value, and nothing else (doc/decisions.md §2).
  *
  * IDENTIFICATION
  *	  src/response.c

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * sign.c
- *	  Standard Webhooks v1 signatures (DESIGN.md D6), free of server calls
+ *	  Standard Webhooks v1 signatures (doc/decisions.md D6), free of server calls
  *	  so that they can be fuzzed and checked outside PostgreSQL.
  *
  * The signature of a delivery is "v1," followed by the base64 of

@@ -2,7 +2,7 @@
  *
  * tenant.c
  *	  Binding API calls to the tenant named in the caller's JWT claims
- *	  (DESIGN.md §5 and D12a).
+ *	  (doc/decisions.md §5 and D12a).
  *
  * PostgREST sets request.jwt.claims for each request with set_config(...,
  * true).  When that setting is unset or empty (psql, applications) there is
@@ -106,8 +106,8 @@ read_claims(bool *bad)
 	*bad = false;
 	if (claims == NULL || claims[0] == '\0')
 		return NULL;
-	lex = makeJsonLexContextCstringLen((char *) claims, strlen(claims),
-									   GetDatabaseEncoding(), true);
+	/* de-escaped: a \u0000 in the claims is refused (42501) */
+	lex = wh_json_lexer(claims, strlen(claims), true);
 	if (pg_parse_json(lex, &nullSemAction) != JSON_SUCCESS)
 	{
 		*bad = true;

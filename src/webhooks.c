@@ -18,7 +18,7 @@
 #include "launcher.h"
 #include "worker.h"
 
-PG_MODULE_MAGIC;
+WH_MODULE_MAGIC;
 
 void		_PG_init(void);
 
@@ -82,7 +82,7 @@ check_tenant_claim(char **newval, void **extra, GucSource source)
 static bool
 check_networks(char **newval, void **extra, GucSource source)
 {
-	NetworkList *list = malloc(sizeof(NetworkList));
+	NetworkList *list = wh_guc_malloc(sizeof(NetworkList));
 	char		err[128];
 
 	if (list == NULL)
@@ -92,7 +92,7 @@ check_networks(char **newval, void **extra, GucSource source)
 	if (list->count < 0)
 	{
 		GUC_check_errdetail("%s", err);
-		free(list);
+		wh_guc_free(list);
 		return false;
 	}
 	*extra = list;
@@ -138,7 +138,7 @@ StaticAssertDecl(WH_MAX_HEADER_NAME_LEN + WH_HEADER_LINE_OVERHEAD +
 				 "a header line of the longest name and value must fit in WH_HEADERS_BYTES_CAP");
 
 /*
- * define_limit defines one of the request limits of DESIGN.md D5.
+ * define_limit defines one of the request limits of doc/decisions.md D5.
  */
 static void
 define_limit(const char *name, const char *desc, int *var, int boot,

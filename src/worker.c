@@ -390,7 +390,7 @@ sleep_until_due(WhWorker *w, WaitEventSet *wes)
 	if (w->window.held == 0 && w->slot->state == WH_SLOT_DELIVERING)
 		set_state(w, WH_SLOT_IDLE);
 	if (WaitEventSetWait(wes, wait_timeout_ms(w, GetCurrentTimestamp()), &ev, 1,
-						 PG_WAIT_EXTENSION) > 0 && (ev.events & WL_LATCH_SET))
+						 wh_delivery_wait_event()) > 0 && (ev.events & WL_LATCH_SET))
 	{
 		ResetLatch(MyLatch);
 		w->more_due = true;
@@ -470,7 +470,7 @@ webhooks_worker_main(Datum main_arg)
 	on_proc_exit(shutdown_http, 0);
 	wh_http_configure(webhooks_max_host_connections);
 
-	wes = CreateWaitEventSet(TopMemoryContext, 3);
+	wes = wh_create_wait_event_set(3);
 	AddWaitEventToSet(wes, WL_LATCH_SET, PGINVALID_SOCKET, MyLatch, NULL);
 	AddWaitEventToSet(wes, WL_EXIT_ON_PM_DEATH, PGINVALID_SOCKET, NULL, NULL);
 	AddWaitEventToSet(wes, WL_SOCKET_READABLE, wh_http_fd(), NULL, NULL);

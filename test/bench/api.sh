@@ -25,7 +25,7 @@ RUNS=${BENCH_RUNS:-5}
 SECS=${BENCH_SECONDS:-10}
 DB=webhooks_bench
 
-# targets from DESIGN.md §7 and the issue
+# targets from doc/decisions.md §7 and the issue
 TARGET_FETCH_TPS=10000
 TARGET_PAGE_MS=2
 

@@ -7,7 +7,7 @@
  * It sends n requests of one body to one URL on one libcurl multi handle,
  * with keep-alive and the worker's per-host connection cap, and prints how
  * many requests per second it managed.  Each request carries the headers
- * the worker sends (DESIGN.md D6), its Standard Webhooks signature computed
+ * the worker sends (doc/decisions.md D6), its Standard Webhooks signature computed
  * afresh (HMAC-SHA256 over "id.timestamp.body", base64), and gets a pooled
  * easy handle that is reset and set up again, as the worker does.  Like the
  * worker, it hands libcurl no more requests than the connection cap at once.

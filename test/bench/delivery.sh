@@ -7,7 +7,7 @@
 # times of the latency runs), and the Node test receiver (test/receiver) as
 # the endpoint that hangs.
 # Every event carries 1 KB of data and every webhook signs (hmacEnabled).
-# It measures (DESIGN.md §7), each BENCH_RUNS times, reporting medians:
+# It measures (doc/decisions.md §7), each BENCH_RUNS times, reporting medians:
 #   one      deliveries/s to one webhook, from the first publish to the last
 #            recorded outcome, while 2 pgbench clients publish 100 events per
 #            transaction ("publish+deliver"), and draining a queue filled
@@ -68,7 +68,7 @@ LAT_CLIENTS=4
 CONNS=8					# webhooks.max_host_connections, its default
 STALL_S=15				# a run whose deliveries stop for this long is stalled
 
-# targets from DESIGN.md §7
+# targets from doc/decisions.md §7
 TARGET_RATE=20000
 TARGET_P50_MS=2
 TARGET_P99_MS=10

@@ -7,7 +7,7 @@
 # for the caller.  cluster_stop stops it (by its own pid file) and removes
 # the folder.  Nothing here touches any other cluster.
 
-PG_BIN=$(pg_config --bindir)
+PG_BIN=${PG_BIN:-$(pg_config --bindir)}
 
 as_postgres() {
 	runuser -u postgres -- "$@"

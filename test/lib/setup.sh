@@ -6,11 +6,27 @@
 
 WEBHOOKS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
+# The PostgreSQL major version: WEBHOOKS_PGMAJOR, else the one the
+# distribution ships (Debian 12: 15, Debian 13: 17, forky: 18).  Its
+# pg_config and programs come first in PATH, so that the build, the clusters
+# and the tests use that version even where several are installed.
+if [[ -z ${WEBHOOKS_PGMAJOR:-} ]]; then
+	case $(. /etc/os-release && echo "${VERSION_CODENAME:-}") in
+	trixie) WEBHOOKS_PGMAJOR=17 ;;
+	forky | sid) WEBHOOKS_PGMAJOR=18 ;;
+	*) WEBHOOKS_PGMAJOR=15 ;;
+	esac
+fi
+export WEBHOOKS_PGMAJOR
+PG_BIN=/usr/lib/postgresql/$WEBHOOKS_PGMAJOR/bin
+export PG_CONFIG=$PG_BIN/pg_config
+export PATH=$PG_BIN:$PATH
+
 DEB_PACKAGES=(
 	build-essential
-	postgresql-15
-	postgresql-server-dev-15
-	postgresql-15-pgtap
+	"postgresql-$WEBHOOKS_PGMAJOR"
+	"postgresql-server-dev-$WEBHOOKS_PGMAJOR"
+	"postgresql-$WEBHOOKS_PGMAJOR-pgtap"
 	libtap-parser-sourcehandler-pgtap-perl
 	libipc-run-perl
 	libdbd-pg-perl
@@ -20,9 +36,12 @@ DEB_PACKAGES=(
 	nginx-light
 	curl
 	iproute2
-	clang
-	libclang-rt-14-dev
 )
+# the test receiver runs on Node.js: the machine's own, else Debian's
+command -v npm >/dev/null || DEB_PACKAGES+=(nodejs npm)
+# fuzzing (libFuzzer) needs clang and its runtime; WEBHOOKS_SKIP_FUZZ=1
+# (the chroot runs, see test/chroot/run.sh) goes without
+[[ -n ${WEBHOOKS_SKIP_FUZZ:-} ]] || DEB_PACKAGES+=(clang libclang-rt-dev)
 
 webhooks_install_packages() {
 	local missing=()
@@ -58,7 +77,22 @@ webhooks_install_receiver() {
 	local dir=$WEBHOOKS_ROOT/test/receiver
 	[[ -d $dir/node_modules/standardwebhooks ]] && return 0
 	echo "== installing the test receiver's npm packages"
-	(cd "$dir" && npm ci --omit=dev --no-audit --no-fund >/dev/null)
+	(cd "$dir" && npm ci --omit=dev --no-audit --no-fund >/dev/null) || {
+		echo "could not install the test receiver's npm packages" >&2
+		exit 1
+	}
+}
+
+# webhooks_as_root "$@": the calling script runs again as root through sudo
+# when it was started by another user (a fresh Debian 12 has no sudo, and
+# root needs none)
+webhooks_as_root() {
+	[[ $(id -u) -eq 0 ]] && return 0
+	if command -v sudo >/dev/null; then
+		exec sudo -E bash "$0" "$@"
+	fi
+	echo "run as root (it installs packages and the extension)" >&2
+	exit 1
 }
 
 webhooks_setup() {

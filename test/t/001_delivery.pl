@@ -1,4 +1,4 @@
-# 001_delivery.pl: end to end delivery (DESIGN.md D6, D10, D12, §4).
+# 001_delivery.pl: end to end delivery (doc/decisions.md D6, D10, D12, §4).
 #
 # publish → the receiver gets exactly the EventResponse as the body, every
 # header of D6 and a signature that the standardwebhooks npm package

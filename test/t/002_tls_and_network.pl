@@ -1,5 +1,5 @@
 # 002_tls_and_network.pl: TLS, redirects, timeouts, refused connections and
-# the network block list (DESIGN.md D7, D12b, §4).
+# the network block list (doc/decisions.md D7, D12b, §4).
 #
 # A self-signed certificate made with the openssl CLI: secureSsl true
 # rejects it, false delivers.  Redirects are never followed.  A timeout and

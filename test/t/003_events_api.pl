@@ -1,5 +1,5 @@
 # 003_events_api.pl: publish_event validation and the Events API
-# (DESIGN.md §2, D12c): fetch_event, fetch_events_for_request and the event
+# (doc/decisions.md §2, D12c): fetch_event, fetch_events_for_request and the event
 # stream fetch_events with its time range, type filter, page size and
 # paging token.
 use strict;

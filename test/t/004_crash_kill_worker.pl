@@ -1,5 +1,5 @@
 # 004_crash_kill_worker.pl: kill -9 the delivery worker in the middle of a
-# stream of 10,000 deliveries (DESIGN.md D12: at least once, nothing lost).
+# stream of 10,000 deliveries (doc/decisions.md D12: at least once, nothing lost).
 #
 # A worker killed by SIGKILL makes the postmaster reinitialize the whole
 # server (crash recovery), then the worker starts again, makes what the

@@ -1,5 +1,5 @@
 # 005_crash_immediate_restart.pl: stop the server in immediate mode in the
-# middle of a stream of 10,000 deliveries and start it again (DESIGN.md
+# middle of a stream of 10,000 deliveries and start it again (doc/decisions.md
 # D12: at least once, nothing lost).
 #
 # Immediate shutdown is a crash: no checkpoint, the worker's unflushed

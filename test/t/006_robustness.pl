@@ -1,5 +1,5 @@
 # 006_robustness.pl: the worker survives bad receivers, applies a reload,
-# and steps aside for DROP EXTENSION (DESIGN.md §4, STYLE.md 8 and 10).
+# and steps aside for DROP EXTENSION (doc/decisions.md §4).
 #
 # Receivers that reset the connection, answer garbage or answer a huge
 # body are recorded and survived: the same worker keeps delivering other

@@ -1,5 +1,5 @@
 # 007_outcomes.pl: outcomes of deliveries and the failure handling around
-# them (DESIGN.md D7, D9, D10): success is any 2xx; with the default
+# them (doc/decisions.md D7, D9, D10): success is any 2xx; with the default
 # failure handling (no retryStrategy) a matching failure is final at once;
 # the matched trigger is recorded; fetch_webhook_attempts shows status,
 # error, trigger and duration; suspension and diversion per D10.

@@ -1,4 +1,4 @@
-# 008_retries.pl: retry strategies (DESIGN.md D7, D8, D12b): linear and
+# 008_retries.pl: retry strategies (doc/decisions.md D7, D8, D12b): linear and
 # exponential schedules with their jitter, attempts = 1 + retries,
 # Retry-After on 429 and 503 (capped at twice the scheduled delay), a 410
 # final at once, retries kept in the tables (a waiting retry holds up

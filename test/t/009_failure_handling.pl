@@ -1,5 +1,5 @@
 # 009_failure_handling.pl: failure handling and the Diverted Events API with
-# the worker (DESIGN.md D7, D9, D10, D12b): each trigger kind (an exact
+# the worker (doc/decisions.md D7, D9, D10, D12b): each trigger kind (an exact
 # code, 4xx, 5xx, timeout, a refused connection, a TLS error), failures
 # that match no trigger, divert, suspend and the alert notice alone and
 # together, disabled and suspended webhooks, unsuspend, resends that

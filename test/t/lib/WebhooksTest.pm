@@ -377,7 +377,8 @@ sub run_psql
 	local $ENV{PGPORT} = $self->{port};
 	local $ENV{PGUSER} = 'postgres';
 	local $ENV{PGCONNECT_TIMEOUT} = 10;
-	# psql refused at once (a server in recovery) may not read the script
+	# psql may exit before it reads the script (a server in crash recovery
+	# refuses it): a failed call, not a SIGPIPE that ends the test
 	local $SIG{PIPE} = 'IGNORE';
 	my ($out, $err) = ('', '');
 	my $ok = eval {
