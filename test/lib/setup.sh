@@ -13,6 +13,8 @@ DEB_PACKAGES=(
 	postgresql-15-pgtap
 	libtap-parser-sourcehandler-pgtap-perl
 	libipc-run-perl
+	libdbd-pg-perl
+	libhttp-daemon-perl
 	libcurl4-openssl-dev
 	libssl-dev
 	openssl
