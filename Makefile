@@ -47,7 +47,7 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: sql/$(EXTENSION)--1.0.sql $(addprefix sql/,
 # Regression scripts live in sql/ beside the install scripts; pg_regress finds
 # them there (--inputdir=.) and compares with expected/.
 REGRESS = ulid event_types create fetch update list unsuspend_delete \
-	bad_input diverted tenancy privileges
+	bad_input diverted tenancy privileges rest
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 
 # -Wno-unused-parameter: PG_FUNCTION_ARGS and hook signatures carry parameters
