@@ -298,31 +298,50 @@ expect(socotra('GET', "$T/events/01J00000000000000000000000", 'reader'), 404, 'f
 
 # ------------------------------------------- roles, tenants, credentials
 
+# every route, [method, path, body, writes]
+my @routes = (
+	[ 'POST', "$T/webhooks", webhook_body('never'), 1 ],
+	[ 'GET', "$T/webhooks/list", undef, 0 ],
+	[ 'GET', "$T/webhooks", undef, 0 ],
+	[ 'GET', "$T/webhooks/$w2", undef, 0 ],
+	[ 'PATCH', "$T/webhooks/$w2", '{"enabled": false}', 1 ],
+	[ 'DELETE', "$T/webhooks/$w2", undef, 1 ],
+	[ 'PATCH', "$T/webhooks/$w2/unsuspend", undef, 1 ],
+	[ 'GET', "$T/webhooks/$w2/diverted", undef, 0 ],
+	[ 'GET', "$T/webhooks/$w2/diverted/$event", undef, 0 ],
+	[ 'POST', "$T/webhooks/$w2/diverted/$event/resend", undef, 1 ],
+	[ 'DELETE', "$T/webhooks/$w2/diverted/$event", undef, 1 ],
+	[ 'GET', "$T/events/$event", undef, 0 ],
+	[ 'GET', "$T/events/request/$request", undef, 0 ],
+	[ 'GET', "$T/events/list", undef, 0 ]);
+# every caller but the tenant's writer: [who, status reading, status writing, what]
 for my $case (
-	[ 'anonymous', 401, 'no JWT' ],
-	[ 'other_writer', 403, 'another tenant' ],
-	[ 'no_tenant', 403, 'claims without the tenant claim' ],
-	[ 'bad_tenant', 403, 'a tenant claim that is not a uuid' ],
-	[ 'no_role', 401, 'claims without a role (the anonymous role)' ],
-	[ 'no_such_role', 401, 'a role that does not exist' ],
-	[ 'forged', 401, 'a JWT signed with another secret' ],
-	[ 'expired', 401, 'an expired JWT' ],
-	[ 'garbage', 401, 'a malformed JWT' ],
-	[ 'publisher', 403, 'the publisher role' ])
+	[ 'reader', 200, 403, "the tenant's reader" ],
+	[ 'publisher', 403, 403, 'the publisher role' ],
+	[ 'other_writer', 403, 403, "another tenant's writer" ],
+	[ 'no_tenant', 403, 403, 'claims without the tenant claim' ],
+	[ 'bad_tenant', 403, 403, 'a tenant claim that is not a uuid' ],
+	[ 'anonymous', 401, 401, 'no JWT' ],
+	[ 'no_role', 401, 401, 'claims without a role (the anonymous role)' ],
+	[ 'no_such_role', 401, 401, 'a role that does not exist' ],
+	[ 'forged', 401, 401, 'a JWT signed with another secret' ],
+	[ 'expired', 401, 401, 'an expired JWT' ],
+	[ 'garbage', 401, 401, 'a malformed JWT' ])
 {
-	my ($who, $status, $what) = @$case;
-	for my $route (
-		[ 'GET', "$T/webhooks/$w2" ],
-		[ 'GET', "$T/webhooks/list" ],
-		[ 'PATCH', "$T/webhooks/$w2", '{"enabled": false}' ],
-		[ 'DELETE', "$T/webhooks/$w2" ],
-		[ 'GET', "$T/events/$event" ])
+	my ($who, $read, $write, $what) = @$case;
+	for my $route (@routes)
 	{
-		my $r = socotra(@$route[ 0, 1 ], $who, $route->[2]);
-		expect($r, $status, "$route->[0] $route->[1] with $what");
-		ok(defined $r->{headers}{'www-authenticate'}, "  ... says how to authenticate") if $status == 401;
+		my ($method, $path, $body, $writes) = @$route;
+		my $r = socotra($method, $path, $who, $body);
+		expect($r, $writes ? $write : $read, "$method $path, $what");
+		ok(defined $r->{headers}{'www-authenticate'}, "  ... says how to authenticate")
+		  if $r->{status} == 401;
 	}
 }
+is($node->psql("SELECT count(*) FROM webhooks._webhook WHERE tenant_locator = '$tenant' AND name = 'never'"), '0',
+	'no refused create created anything');
+is($node->psql("SELECT count(*) FROM webhooks._diverted_event WHERE event_locator::text = '$event'"), '1',
+	'no refused delete deleted the diverted event');
 expect(socotra('PATCH', "$T/webhooks/$w2", 'reader', '{"enabled": false}'), 403, 'updateWebhook as a reader');
 expect(socotra('DELETE', "$T/webhooks/$w2", 'reader'), 403, 'deleteWebhook as a reader');
 ok(socotra('GET', "$T/webhooks/$w2", 'reader')->{json}{enabled}, 'nothing refused changed anything');
@@ -444,5 +463,29 @@ SELECT p.oid::regprocedure FROM pg_proc p
 WHERE p.pronamespace = 'webhooks_rest'::regnamespace
   AND NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (p.proconfig), false)
 SQL
+
+# the README's error table, as the emulated mapping (Error.hs) answers it:
+# [SQLSTATE, message, authenticated, anonymous]
+for my $row (
+	[ '22023', 'invalid "name": must not be empty', 400, 400 ],
+	[ '22023', 'role "nobody" does not exist', 401, 401 ],
+	[ '22P02', 'invalid input syntax for type uuid', 400, 400 ],
+	[ '22007', 'invalid input syntax for type timestamp with time zone', 400, 400 ],
+	[ '22008', 'timestamp out of range', 400, 400 ],
+	[ '22P05', 'unsupported Unicode escape sequence', 400, 400 ],
+	[ '22021', 'invalid byte sequence for encoding "UTF8"', 400, 400 ],
+	[ '54001', 'stack depth limit exceeded', 500, 500 ],
+	[ 'PT404', 'webhook not found', 404, 404 ],
+	[ 'PT405', 'method GET is not allowed here', 405, 405 ],
+	[ '23505', 'a webhook named "x" already exists', 409, 409 ],
+	[ '42501', 'permission denied for this tenant', 403, 401 ],
+	[ '55000', 'no delivery worker serves this database', 500, 500 ],
+	[ '25006', 'cannot execute DELETE in a read-only transaction', 405, 405 ],
+	[ 'XX000', 'internal error', 500, 500 ])
+{
+	my ($state, $msg, $authed, $anon) = @$row;
+	is(PostgREST12::status_of($state, $msg, 1), $authed, "error table: $state ($msg) authenticated: $authed");
+	is(PostgREST12::status_of($state, $msg, 0), $anon, "error table: $state ($msg) anonymous: $anon");
+}
 
 done_testing();
