@@ -247,9 +247,13 @@ is(scalar(keys %{ $got->{endpoint}{headers} // {} }), 50, 'updateWebhook: every 
 $got = expect(socotra('PATCH', "$T/webhooks/$w1", 'writer', json_encode({ endpoint => { removeHeaders => [ keys %big ] } })),
 	200, 'updateWebhook, removing them');
 
+my $r = socotra('PATCH', "$T/webhooks/$w1", 'writer', '{"name": "' . ('x' x (17 * 1024 * 1024)) . '"}');
+expect($r, 413, 'updateWebhook, a body over client_max_body_size (16 MB)');
+is(ref $r->{json} && $r->{json}{code}, '413', '  ... answered as JSON');
+
 # unsuspend and delete answer 204 without a body
 $node->psql("UPDATE webhooks._webhook SET suspended = true, suspended_at = now() WHERE locator::text = '$w2'");
-my $r = socotra('PATCH', "$T/webhooks/$w2/unsuspend", 'writer');
+$r = socotra('PATCH', "$T/webhooks/$w2/unsuspend", 'writer');
 expect($r, 204, 'unsuspendWebhook');
 is($r->{content} // '', '', 'unsuspendWebhook: no body');
 is(socotra('GET', "$T/webhooks/$w2", 'reader')->{json}{suspended}, JSON::PP::false, 'unsuspendWebhook: unsuspended');
@@ -463,6 +467,16 @@ SELECT p.oid::regprocedure FROM pg_proc p
 WHERE p.pronamespace = 'webhooks_rest'::regnamespace
   AND NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (p.proconfig), false)
 SQL
+
+# nginx never failed to reach PostgREST's side or complained of anything
+# but the body it was meant to refuse
+my @complaints = grep { /\[(?:error|crit|alert|emerg)\]/ && !/client intended to send too large body/ }
+  split /\n/, do {
+	open my $fh, '<', "$work/error.log" or die "$work/error.log: $!";
+	local $/;
+	<$fh> // '';
+};
+is(scalar @complaints, 0, "nginx's error log is clean") or diag(join "\n", @complaints);
 
 # the README's error table, as the emulated mapping (Error.hs) answers it:
 # [SQLSTATE, message, authenticated, anonymous]
