@@ -36,6 +36,8 @@ SELECT pg_temp.req('GET', '/event//webhooks/x');
 SELECT webhooks._rest_path('GET', '/event/*/webhooks/*');
 SELECT pg_temp.req('GET', '/event/a%2Fb/webhooks/x%20y');
 SELECT webhooks._rest_path('GET', '/event/*/webhooks/*') AS decoded;
+SELECT pg_temp.req('GET', '');
+SELECT webhooks._rest_path('GET', '/event/*/webhooks/*');
 SELECT set_config('request.headers', '{"accept": "application/json"}', false) IS NULL;
 SELECT webhooks._rest_path('GET', '/event/*/webhooks/*');
 

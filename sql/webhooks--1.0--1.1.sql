@@ -111,7 +111,7 @@ DECLARE
 BEGIN
 	FOR i IN 1 .. pg_catalog.array_length(patterns, 1) LOOP
 		want := pg_catalog.string_to_array(patterns[i], '/');
-		CONTINUE WHEN pg_catalog.array_length(want, 1) <> pg_catalog.array_length(path, 1);
+		CONTINUE WHEN pg_catalog.array_length(want, 1) IS DISTINCT FROM pg_catalog.array_length(path, 1);
 		params := '{}';
 		FOR j IN 1 .. pg_catalog.array_length(want, 1) LOOP
 			IF want[j] = '*' AND path[j] <> '' THEN
@@ -210,7 +210,7 @@ $$;
 -- _rest_no_content: a void operation answers 204 No Content
 CREATE FUNCTION webhooks._rest_no_content()
 	RETURNS void
-	LANGUAGE sql VOLATILE PARALLEL SAFE
+	LANGUAGE sql VOLATILE PARALLEL UNSAFE
 	SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT pg_catalog.set_config('response.status', '204', true);
