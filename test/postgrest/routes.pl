@@ -118,6 +118,7 @@ http {
 }
 CONF
 close $out;
+my $elsewhere_pid;
 my $nginx_pid = fork // die "fork: $!";
 if ($nginx_pid == 0)
 {
@@ -126,7 +127,7 @@ if ($nginx_pid == 0)
 END
 {
 	local $?;	# the children's exit status is not the test's
-	for my $pid (grep { $_ } $nginx_pid, $rest_pid)
+	for my $pid (grep { $_ } $nginx_pid, $rest_pid, $elsewhere_pid)
 	{
 		kill 'TERM', $pid;
 		waitpid $pid, 0;
@@ -373,6 +374,9 @@ expect(rpc('GET', '/rpc/socotra_delete_webhook', 'writer', undef,
 	'X-Original-URI' => "$T/webhooks/$w2", 'X-Original-Method' => 'DELETE'), 405,
 	'GET on a volatile function: 405 (25006, the READ ONLY transaction)');
 expect(rpc('GET', '/rpc/socotra_fetch_webhook', 'writer'), 400, 'a Socotra function called without the proxy headers');
+expect(rpc('GET', '/rpc/socotra_fetch_webhook', 'writer', undef,
+	'X-Original-URI' => "/event/$other/webhooks/$w2", 'X-Original-Method' => 'GET'), 403,
+	'headers naming another tenant, sent to PostgREST directly, still meet the tenant binding');
 
 # deleteWebhook last
 $r = socotra('DELETE', "$T/webhooks/$w2", 'writer');
@@ -448,6 +452,25 @@ expect(rpc('POST', '/rpc/unsuspend_webhook', 'writer', json_encode({ tenant_loca
 expect(rpc('POST', '/rpc/delete_webhook', 'writer', json_encode({ tenant_locator => $tenant, webhook_locator => $w3 })),
 	204, 'POST /rpc/delete_webhook');
 expect(rpc('POST', '/rpc/_rest_uri', 'writer', '{"method": "GET"}'), 404, 'internal helpers are not exposed');
+
+# publishing where no worker delivers: 55000, which PostgREST answers 500
+$node->psql('CREATE DATABASE elsewhere', db => 'postgres');
+$node->psql('CREATE EXTENSION webhooks', db => 'elsewhere');
+my $daemon2 = HTTP::Daemon->new(LocalAddr => '127.0.0.1', LocalPort => 0, ReuseAddr => 1) or die $!;
+my $elsewhere_port = $daemon2->sockport;
+$elsewhere_pid = fork // die "fork: $!";
+if ($elsewhere_pid == 0)
+{
+	PostgREST12->new(
+		dsn => 'dbi:Pg:dbname=elsewhere;host=' . $node->dir . ";port=$node->{port};user=webhooks_authenticator",
+		schema => 'webhooks_rest', anon_role => 'webhooks_anonymous', jwt_secret => $secret)->serve($daemon2);
+	POSIX::_exit(0);
+}
+close $daemon2;
+$r = req("http://127.0.0.1:$elsewhere_port", 'POST', '/rpc/publish_event', 'publisher',
+	json_encode({ tenant_locator => $tenant, type => 'policy.quote.issue', data => {} }));
+expect($r, 500, 'POST /rpc/publish_event where no worker delivers');
+is($r->{json}{code}, '55000', '  ... SQLSTATE 55000');
 
 # --------------------------------------------- what is granted to whom
 
