@@ -36,9 +36,11 @@
 #   docs references/api/functions.rst (v12)
 #       GET arguments are query parameters; a repeated key is an array only
 #       for a VARIADIC parameter (otherwise the last value counts)
-#   src/PostgREST/Error.hs (mapSQLtoHTTP, PgError headers, codes)
+#   src/PostgREST/Error.hs (mapSQLtoHTTP, PgError headers, codes) and
+#   src/PostgREST/App.hs (PgError's "authenticated": the role is not
+#   db-anon-role)
 #       the status of each SQLSTATE, 42501 as 401 (with WWW-Authenticate:
-#       Bearer) without a JWT role and 403 with one, PTxyz as status xyz;
+#       Bearer) for the anonymous role and 403 for another, PTxyz as xyz;
 #       PGRST101 (405) for a method /rpc does not take, PGRST202 (404) for
 #       no matching function, PGRST301 (401) for a bad JWT
 #
