@@ -8,6 +8,8 @@
 # response and maps errors to statuses the way PostgREST does.  What was
 # read, in the PostgREST/postgrest repository (v12 series):
 #
+#   src/PostgREST/SchemaCache.hs (funcsSqlQuery)
+#       what is known of each function, above
 #   src/PostgREST/Query.hs (setPgLocals) and Query/PreQuery.hs
 #       one statement of set_config(..., true) calls before the main query:
 #       search_path, role, request.jwt.claims, request.method,
@@ -77,10 +79,11 @@ sub new
 	return $self;
 }
 
-# The schema cache: every function of the exposed schema with its
-# parameters (name, type as format_type shows it, whether it has a default,
-# whether it is VARIADIC), its volatility, its SET settings and whether it
-# returns a scalar (everything in webhooks_rest does).
+# The schema cache (SchemaCache.hs, funcsSqlQuery): every function of the
+# exposed schema with its parameters (name, type as ::regtype::text shows
+# it on the authenticator's connection, so webhooks.ulid qualified, whether
+# it is required, whether it is VARIADIC), its volatility and its SET
+# settings (all scalar-returning, as everything in webhooks_rest is).
 sub load_schema_cache
 {
 	my ($self) = @_;
@@ -88,7 +91,7 @@ sub load_schema_cache
 SELECT p.proname AS name, p.provolatile AS volatility, p.pronargs AS nargs,
        p.pronargdefaults AS ndefaults, p.provariadic <> 0 AS variadic,
        coalesce(array_to_json(p.proargnames), '[]') AS argnames,
-       (SELECT json_agg(format_type(t, NULL) ORDER BY n)
+       (SELECT json_agg(t::regtype::text ORDER BY n)
         FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY AS a(t, n)) AS argtypes,
        coalesce(array_to_json(p.proconfig), '[]') AS config
 FROM pg_proc p
