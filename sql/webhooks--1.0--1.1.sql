@@ -69,6 +69,8 @@ AS $$
 		CASE WHEN plus_is_space THEN pg_catalog.replace(component, '+', ' ') ELSE component END,
 		'(%[0-9A-Fa-f]{2})|([^%]+|%)', 'g') WITH ORDINALITY AS t(m, n)
 $$;
+COMMENT ON FUNCTION webhooks._rest_decode(text, boolean) IS
+	'REST helper: percent-decoding of one URL component as UTF-8';
 
 -- _rest_uri: the client's request target as the proxy forwarded it, after
 -- checking that the client's method is the one the operation answers
@@ -94,6 +96,8 @@ BEGIN
 	RETURN uri;
 END
 $$;
+COMMENT ON FUNCTION webhooks._rest_uri(text) IS
+	'REST helper: the request target the Socotra-layout proxy forwarded, after the method check';
 
 -- _rest_path: the path parameters of the request, for the first of the
 -- patterns ('/event/*/webhooks/*': a * matches one segment) that its path
@@ -129,6 +133,8 @@ BEGIN
 		USING ERRCODE = 'PT404';
 END
 $$;
+COMMENT ON FUNCTION webhooks._rest_path(text, text[]) IS
+	'REST helper: the path parameters of the forwarded request, for the first pattern its path matches';
 
 -- _rest_query: the request's query string as {"key": ["value", ...]};
 -- a key the operation does not take is 22023
@@ -162,6 +168,8 @@ BEGIN
 	RETURN result;
 END
 $$;
+COMMENT ON FUNCTION webhooks._rest_query(text, text[]) IS
+	'REST helper: the query parameters of the forwarded request, by name';
 
 -- _rest_arg: the one value of a query parameter, NULL when absent
 CREATE FUNCTION webhooks._rest_arg(params jsonb, key text)
@@ -177,6 +185,8 @@ BEGIN
 	RETURN params -> key ->> 0;
 END
 $$;
+COMMENT ON FUNCTION webhooks._rest_arg(jsonb, text) IS
+	'REST helper: the one value of a query parameter';
 
 -- _rest_list: the items of a list argument given as a JSON array of
 -- strings or as one string of comma-separated items (event types contain no
@@ -206,6 +216,8 @@ BEGIN
 	RETURN items;
 END
 $$;
+COMMENT ON FUNCTION webhooks._rest_list(text, jsonb) IS
+	'REST helper: the items of a list given as a JSON array or as comma-separated items';
 
 -- _rest_no_content: a void operation answers 204 No Content
 CREATE FUNCTION webhooks._rest_no_content()
@@ -215,18 +227,24 @@ CREATE FUNCTION webhooks._rest_no_content()
 AS $$
 	SELECT pg_catalog.set_config('response.status', '204', true);
 $$;
+COMMENT ON FUNCTION webhooks._rest_no_content() IS
+	'REST helper: make PostgREST answer 204 No Content';
 
 /*
  * The RPC set: PostgREST's own URLs, /rpc/<operation>.
  */
 
 CREATE FUNCTION webhooks_rest.create_webhook(tenant_locator uuid, request jsonb)
-	RETURNS jsonb LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE sql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$ SELECT webhooks.create_webhook(tenant_locator, request) $$;
+COMMENT ON FUNCTION webhooks_rest.create_webhook(uuid, jsonb) IS
+	'PostgREST''s /rpc/create_webhook: calls webhooks.create_webhook';
 
 CREATE FUNCTION webhooks_rest.fetch_webhook(tenant_locator uuid, webhook_locator webhooks.ulid)
-	RETURNS jsonb LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE sql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$ SELECT webhooks.fetch_webhook(tenant_locator, webhook_locator) $$;
+COMMENT ON FUNCTION webhooks_rest.fetch_webhook(uuid, webhooks.ulid) IS
+	'PostgREST''s /rpc/fetch_webhook: calls webhooks.fetch_webhook';
 
 CREATE FUNCTION webhooks_rest.fetch_webhooks(
 	tenant_locator uuid,
@@ -238,73 +256,97 @@ CREATE FUNCTION webhooks_rest.fetch_webhooks(
 	active boolean DEFAULT NULL,
 	event_types jsonb DEFAULT NULL,
 	extended boolean DEFAULT NULL)
-	RETURNS jsonb LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE sql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT webhooks.fetch_webhooks(tenant_locator, "offset" => page_offset, count => count,
 		name => name, enabled => enabled, suspended => suspended, active => active,
 		event_types => webhooks._rest_list('event_types', event_types), extended => extended)
 $$;
+COMMENT ON FUNCTION webhooks_rest.fetch_webhooks(uuid, integer, integer, text, boolean, boolean, boolean, jsonb, boolean) IS
+	'PostgREST''s /rpc/fetch_webhooks: calls webhooks.fetch_webhooks';
 
 CREATE FUNCTION webhooks_rest.update_webhook(tenant_locator uuid, webhook_locator webhooks.ulid, request jsonb)
-	RETURNS jsonb LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE sql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$ SELECT webhooks.update_webhook(tenant_locator, webhook_locator, request) $$;
+COMMENT ON FUNCTION webhooks_rest.update_webhook(uuid, webhooks.ulid, jsonb) IS
+	'PostgREST''s /rpc/update_webhook: calls webhooks.update_webhook';
 
 CREATE FUNCTION webhooks_rest.unsuspend_webhook(tenant_locator uuid, webhook_locator webhooks.ulid)
-	RETURNS void LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+	RETURNS void LANGUAGE sql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT webhooks.unsuspend_webhook(tenant_locator, webhook_locator);
 	SELECT webhooks._rest_no_content();
 $$;
+COMMENT ON FUNCTION webhooks_rest.unsuspend_webhook(uuid, webhooks.ulid) IS
+	'PostgREST''s /rpc/unsuspend_webhook: calls webhooks.unsuspend_webhook';
 
 CREATE FUNCTION webhooks_rest.delete_webhook(tenant_locator uuid, webhook_locator webhooks.ulid)
-	RETURNS void LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+	RETURNS void LANGUAGE sql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT webhooks.delete_webhook(tenant_locator, webhook_locator);
 	SELECT webhooks._rest_no_content();
 $$;
+COMMENT ON FUNCTION webhooks_rest.delete_webhook(uuid, webhooks.ulid) IS
+	'PostgREST''s /rpc/delete_webhook: calls webhooks.delete_webhook';
 
 CREATE FUNCTION webhooks_rest.fetch_diverted_event(
 	tenant_locator uuid, webhook_locator webhooks.ulid, event_locator webhooks.ulid)
-	RETURNS jsonb LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE sql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$ SELECT webhooks.fetch_diverted_event(tenant_locator, webhook_locator, event_locator) $$;
+COMMENT ON FUNCTION webhooks_rest.fetch_diverted_event(uuid, webhooks.ulid, webhooks.ulid) IS
+	'PostgREST''s /rpc/fetch_diverted_event: calls webhooks.fetch_diverted_event';
 
 CREATE FUNCTION webhooks_rest.fetch_diverted_events(
 	tenant_locator uuid, webhook_locator webhooks.ulid,
 	page_offset integer DEFAULT NULL, count integer DEFAULT NULL)
-	RETURNS jsonb LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE sql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT webhooks.fetch_diverted_events(tenant_locator, webhook_locator,
 		"offset" => page_offset, count => count)
 $$;
+COMMENT ON FUNCTION webhooks_rest.fetch_diverted_events(uuid, webhooks.ulid, integer, integer) IS
+	'PostgREST''s /rpc/fetch_diverted_events: calls webhooks.fetch_diverted_events';
 
 CREATE FUNCTION webhooks_rest.resend_diverted_event(
 	tenant_locator uuid, webhook_locator webhooks.ulid, event_locator webhooks.ulid)
-	RETURNS jsonb LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE sql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$ SELECT webhooks.resend_diverted_event(tenant_locator, webhook_locator, event_locator) $$;
+COMMENT ON FUNCTION webhooks_rest.resend_diverted_event(uuid, webhooks.ulid, webhooks.ulid) IS
+	'PostgREST''s /rpc/resend_diverted_event: calls webhooks.resend_diverted_event';
 
 CREATE FUNCTION webhooks_rest.delete_diverted_event(
 	tenant_locator uuid, webhook_locator webhooks.ulid, event_locator webhooks.ulid)
-	RETURNS jsonb LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE sql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$ SELECT webhooks.delete_diverted_event(tenant_locator, webhook_locator, event_locator) $$;
+COMMENT ON FUNCTION webhooks_rest.delete_diverted_event(uuid, webhooks.ulid, webhooks.ulid) IS
+	'PostgREST''s /rpc/delete_diverted_event: calls webhooks.delete_diverted_event';
 
 CREATE FUNCTION webhooks_rest.resend_diverted_events(
 	tenant_locator uuid, webhook_locator webhooks.ulid, since timestamptz DEFAULT NULL)
-	RETURNS bigint LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+	RETURNS bigint LANGUAGE sql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$ SELECT webhooks.resend_diverted_events(tenant_locator, webhook_locator, since) $$;
+COMMENT ON FUNCTION webhooks_rest.resend_diverted_events(uuid, webhooks.ulid, timestamp with time zone) IS
+	'PostgREST''s /rpc/resend_diverted_events: calls webhooks.resend_diverted_events';
 
 CREATE FUNCTION webhooks_rest.publish_event(
 	tenant_locator uuid, type text, data jsonb,
 	user_locator uuid DEFAULT NULL, request_id webhooks.ulid DEFAULT NULL)
-	RETURNS jsonb LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE sql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$ SELECT webhooks.publish_event(tenant_locator, type, data, user_locator, request_id) $$;
+COMMENT ON FUNCTION webhooks_rest.publish_event(uuid, text, jsonb, uuid, webhooks.ulid) IS
+	'PostgREST''s /rpc/publish_event: calls webhooks.publish_event';
 
 CREATE FUNCTION webhooks_rest.fetch_event(tenant_locator uuid, locator webhooks.ulid)
-	RETURNS jsonb LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE sql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$ SELECT webhooks.fetch_event(tenant_locator, locator) $$;
+COMMENT ON FUNCTION webhooks_rest.fetch_event(uuid, webhooks.ulid) IS
+	'PostgREST''s /rpc/fetch_event: calls webhooks.fetch_event';
 
 CREATE FUNCTION webhooks_rest.fetch_events_for_request(tenant_locator uuid, request_locator webhooks.ulid)
-	RETURNS jsonb LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE sql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$ SELECT webhooks.fetch_events_for_request(tenant_locator, request_locator) $$;
+COMMENT ON FUNCTION webhooks_rest.fetch_events_for_request(uuid, webhooks.ulid) IS
+	'PostgREST''s /rpc/fetch_events_for_request: calls webhooks.fetch_events_for_request';
 
 CREATE FUNCTION webhooks_rest.fetch_events(
 	tenant_locator uuid,
@@ -313,17 +355,21 @@ CREATE FUNCTION webhooks_rest.fetch_events(
 	type text DEFAULT NULL,
 	page_size integer DEFAULT NULL,
 	paging_token text DEFAULT NULL)
-	RETURNS jsonb LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE sql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$ SELECT webhooks.fetch_events(tenant_locator, start_timestamp, end_timestamp, type, page_size, paging_token) $$;
+COMMENT ON FUNCTION webhooks_rest.fetch_events(uuid, timestamp with time zone, timestamp with time zone, text, integer, text) IS
+	'PostgREST''s /rpc/fetch_events: calls webhooks.fetch_events';
 
 CREATE FUNCTION webhooks_rest.fetch_webhook_attempts(
 	tenant_locator uuid, webhook_locator webhooks.ulid,
 	page_offset integer DEFAULT NULL, count integer DEFAULT NULL)
-	RETURNS jsonb LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE sql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT webhooks.fetch_webhook_attempts(tenant_locator, webhook_locator,
 		"offset" => page_offset, count => count)
 $$;
+COMMENT ON FUNCTION webhooks_rest.fetch_webhook_attempts(uuid, webhooks.ulid, integer, integer) IS
+	'PostgREST''s /rpc/fetch_webhook_attempts: calls webhooks.fetch_webhook_attempts';
 
 /*
  * The socotra_* set: Socotra's URL layout, one function per route.  GET
@@ -333,14 +379,16 @@ $$;
  */
 
 CREATE FUNCTION webhooks_rest.socotra_create_webhook(jsonb)
-	RETURNS jsonb LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE sql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT webhooks.create_webhook(r.p[1]::uuid, $1)
 	FROM webhooks._rest_path('POST', '/event/*/webhooks') AS r(p)
 $$;
+COMMENT ON FUNCTION webhooks_rest.socotra_create_webhook(jsonb) IS
+	'createWebhook: POST /event/{tenantLocator}/webhooks, in Socotra''s URL layout';
 
 CREATE FUNCTION webhooks_rest.socotra_fetch_webhooks()
-	RETURNS jsonb LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE sql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT webhooks.fetch_webhooks(r.p[1]::uuid,
 		"offset" => webhooks._rest_arg(q, 'offset')::integer,
@@ -355,39 +403,49 @@ AS $$
 		 webhooks._rest_query('GET', 'offset', 'count', 'name', 'enabled', 'suspended', 'active',
 							  'eventTypes', 'extended') AS q
 $$;
+COMMENT ON FUNCTION webhooks_rest.socotra_fetch_webhooks() IS
+	'fetchWebhooks: GET /event/{tenantLocator}/webhooks/list, in Socotra''s URL layout';
 
 CREATE FUNCTION webhooks_rest.socotra_fetch_webhook()
-	RETURNS jsonb LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE sql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT webhooks.fetch_webhook(r.p[1]::uuid, r.p[2]::webhooks.ulid)
 	FROM webhooks._rest_path('GET', '/event/*/webhooks/*') AS r(p)
 $$;
+COMMENT ON FUNCTION webhooks_rest.socotra_fetch_webhook() IS
+	'fetchWebhook: GET /event/{tenantLocator}/webhooks/{webhookLocator}, in Socotra''s URL layout';
 
 CREATE FUNCTION webhooks_rest.socotra_update_webhook(jsonb)
-	RETURNS jsonb LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE sql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT webhooks.update_webhook(r.p[1]::uuid, r.p[2]::webhooks.ulid, $1)
 	FROM webhooks._rest_path('PATCH', '/event/*/webhooks/*') AS r(p)
 $$;
+COMMENT ON FUNCTION webhooks_rest.socotra_update_webhook(jsonb) IS
+	'updateWebhook: PATCH /event/{tenantLocator}/webhooks/{webhookLocator}, in Socotra''s URL layout';
 
 CREATE FUNCTION webhooks_rest.socotra_delete_webhook()
-	RETURNS void LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+	RETURNS void LANGUAGE sql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT webhooks.delete_webhook(r.p[1]::uuid, r.p[2]::webhooks.ulid)
 	FROM webhooks._rest_path('DELETE', '/event/*/webhooks/*') AS r(p);
 	SELECT webhooks._rest_no_content();
 $$;
+COMMENT ON FUNCTION webhooks_rest.socotra_delete_webhook() IS
+	'deleteWebhook: DELETE /event/{tenantLocator}/webhooks/{webhookLocator}, answering 204, in Socotra''s URL layout';
 
 CREATE FUNCTION webhooks_rest.socotra_unsuspend_webhook()
-	RETURNS void LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+	RETURNS void LANGUAGE sql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT webhooks.unsuspend_webhook(r.p[1]::uuid, r.p[2]::webhooks.ulid)
 	FROM webhooks._rest_path('PATCH', '/event/*/webhooks/*/unsuspend') AS r(p);
 	SELECT webhooks._rest_no_content();
 $$;
+COMMENT ON FUNCTION webhooks_rest.socotra_unsuspend_webhook() IS
+	'unsuspendWebhook: PATCH /event/{tenantLocator}/webhooks/{webhookLocator}/unsuspend, answering 204, in Socotra''s URL layout';
 
 CREATE FUNCTION webhooks_rest.socotra_fetch_diverted_events()
-	RETURNS jsonb LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE sql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT webhooks.fetch_diverted_events(r.p[1]::uuid, r.p[2]::webhooks.ulid,
 		"offset" => webhooks._rest_arg(q, 'offset')::integer,
@@ -395,44 +453,56 @@ AS $$
 	FROM webhooks._rest_path('GET', '/event/*/webhooks/*/diverted') AS r(p),
 		 webhooks._rest_query('GET', 'offset', 'count') AS q
 $$;
+COMMENT ON FUNCTION webhooks_rest.socotra_fetch_diverted_events() IS
+	'fetchMultipleDivertedEvents: GET /event/{tenantLocator}/webhooks/{webhookLocator}/diverted, in Socotra''s URL layout';
 
 CREATE FUNCTION webhooks_rest.socotra_fetch_diverted_event()
-	RETURNS jsonb LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE sql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT webhooks.fetch_diverted_event(r.p[1]::uuid, r.p[2]::webhooks.ulid, r.p[3]::webhooks.ulid)
 	FROM webhooks._rest_path('GET', '/event/*/webhooks/*/diverted/*') AS r(p)
 $$;
+COMMENT ON FUNCTION webhooks_rest.socotra_fetch_diverted_event() IS
+	'fetchDivertedEvent: GET /event/{tenantLocator}/webhooks/{webhookLocator}/diverted/{eventLocator}, in Socotra''s URL layout';
 
 CREATE FUNCTION webhooks_rest.socotra_resend_diverted_event()
-	RETURNS jsonb LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE sql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT webhooks.resend_diverted_event(r.p[1]::uuid, r.p[2]::webhooks.ulid, r.p[3]::webhooks.ulid)
 	FROM webhooks._rest_path('POST', '/event/*/webhooks/*/diverted/*/resend') AS r(p)
 $$;
+COMMENT ON FUNCTION webhooks_rest.socotra_resend_diverted_event() IS
+	'resendDivertedEvent: POST /event/{tenantLocator}/webhooks/{webhookLocator}/diverted/{eventLocator}/resend, in Socotra''s URL layout';
 
 CREATE FUNCTION webhooks_rest.socotra_delete_diverted_event()
-	RETURNS jsonb LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE sql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT webhooks.delete_diverted_event(r.p[1]::uuid, r.p[2]::webhooks.ulid, r.p[3]::webhooks.ulid)
 	FROM webhooks._rest_path('DELETE', '/event/*/webhooks/*/diverted/*') AS r(p)
 $$;
+COMMENT ON FUNCTION webhooks_rest.socotra_delete_diverted_event() IS
+	'deleteDivertedEvent: DELETE /event/{tenantLocator}/webhooks/{webhookLocator}/diverted/{eventLocator}, in Socotra''s URL layout';
 
 CREATE FUNCTION webhooks_rest.socotra_fetch_event()
-	RETURNS jsonb LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE sql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT webhooks.fetch_event(r.p[1]::uuid, r.p[2]::webhooks.ulid)
 	FROM webhooks._rest_path('GET', '/event/*/events/*') AS r(p)
 $$;
+COMMENT ON FUNCTION webhooks_rest.socotra_fetch_event() IS
+	'fetchEvent: GET /event/{tenantLocator}/events/{locator}, in Socotra''s URL layout';
 
 CREATE FUNCTION webhooks_rest.socotra_fetch_events_for_request()
-	RETURNS jsonb LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE sql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT webhooks.fetch_events_for_request(r.p[1]::uuid, r.p[2]::webhooks.ulid)
 	FROM webhooks._rest_path('GET', '/event/*/events/request/*') AS r(p)
 $$;
+COMMENT ON FUNCTION webhooks_rest.socotra_fetch_events_for_request() IS
+	'fetchEventsForARequest: GET /event/{tenantLocator}/events/request/{locator}, in Socotra''s URL layout';
 
 CREATE FUNCTION webhooks_rest.socotra_fetch_events()
-	RETURNS jsonb LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE sql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT webhooks.fetch_events(r.p[1]::uuid,
 		start_timestamp => webhooks._rest_arg(q, 'startTimestamp')::timestamptz,
@@ -444,6 +514,8 @@ AS $$
 		 webhooks._rest_query('GET', 'startTimestamp', 'endTimestamp', 'type', 'pageSize',
 							  'pagingToken') AS q
 $$;
+COMMENT ON FUNCTION webhooks_rest.socotra_fetch_events() IS
+	'fetchMultipleEvents: GET /event/{tenantLocator}/events/list, in Socotra''s URL layout';
 
 /*
  * Privileges: nothing for PUBLIC; each wrapper to the role of the function
