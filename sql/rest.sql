@@ -77,7 +77,7 @@ SELECT jsonb_path_query_array(webhooks_rest.fetch_webhooks(:'t', page_offset => 
 SELECT jsonb_path_query_array(webhooks_rest.fetch_webhooks(:'t', event_types => '["policy.*"]'), '$.items[*].name') AS names;
 SELECT webhooks_rest.delete_webhook(:'t', :'w2'), current_setting('response.status') AS status;
 
--- privileges: nothing for PUBLIC, invokers' rights, search_path set
+-- privileges: nothing for PUBLIC, invokers' rights, search_path set, a comment each
 SELECT p.oid::regprocedure AS function, p.provolatile AS volatility,
        has_function_privilege('webhooks_reader', p.oid, 'EXECUTE') AS reader,
        has_function_privilege('webhooks_writer', p.oid, 'EXECUTE') AS writer,
@@ -88,5 +88,6 @@ ORDER BY p.oid::regprocedure::text;
 SELECT count(*) AS wrong FROM pg_proc p
 WHERE (p.pronamespace = 'webhooks_rest'::regnamespace OR p.proname LIKE '\_rest\_%')
   AND (has_function_privilege('public', p.oid, 'EXECUTE') OR p.prosecdef
-       OR NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (p.proconfig), false));
+       OR NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (p.proconfig), false)
+       OR obj_description(p.oid, 'pg_proc') IS NULL);
 SELECT has_schema_privilege('public', 'webhooks_rest', 'USAGE') AS public_usage;
