@@ -52,22 +52,30 @@ GRANT USAGE ON SCHEMA webhooks_rest TO webhooks_reader, webhooks_writer, webhook
 /*
  * Reading the request PostgREST describes in request.headers.  These are
  * internal (schema webhooks is never exposed); the wrappers run as their
- * caller, so the API roles may execute them.
+ * caller, so the API roles may execute them.  Everything here is PL/pgSQL:
+ * it keeps its plans for the session, where an SQL function with a SET
+ * clause is planned anew at every call.
  */
 
 -- _rest_decode: percent-decoding of one URL component as UTF-8; with
 -- plus_is_space, '+' is a space (form encoding, used in query strings)
 CREATE FUNCTION webhooks._rest_decode(component text, plus_is_space boolean)
 	RETURNS text
-	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 	SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT coalesce(pg_catalog.convert_from(pg_catalog.string_agg(
+BEGIN
+	IF plus_is_space THEN
+		component := pg_catalog.replace(component, '+', ' ');
+	END IF;
+	IF pg_catalog.strpos(component, '%') = 0 THEN
+		RETURN component;
+	END IF;
+	RETURN pg_catalog.convert_from(pg_catalog.string_agg(
 		CASE WHEN m[1] IS NOT NULL THEN pg_catalog.decode(pg_catalog.substr(m[1], 2), 'hex')
-			 ELSE pg_catalog.convert_to(m[2], 'UTF8') END, ''::bytea ORDER BY n), 'UTF8'), '')
-	FROM pg_catalog.regexp_matches(
-		CASE WHEN plus_is_space THEN pg_catalog.replace(component, '+', ' ') ELSE component END,
-		'(%[0-9A-Fa-f]{2})|([^%]+|%)', 'g') WITH ORDINALITY AS t(m, n)
+			 ELSE pg_catalog.convert_to(m[2], 'UTF8') END, ''::bytea ORDER BY n), 'UTF8')
+	FROM pg_catalog.regexp_matches(component, '(%[0-9A-Fa-f]{2})|([^%]+|%)', 'g') WITH ORDINALITY AS t(m, n);
+END
 $$;
 COMMENT ON FUNCTION webhooks._rest_decode(text, boolean) IS
 	'REST helper: percent-decoding of one URL component as UTF-8';
@@ -222,10 +230,12 @@ COMMENT ON FUNCTION webhooks._rest_list(text, jsonb) IS
 -- _rest_no_content: a void operation answers 204 No Content
 CREATE FUNCTION webhooks._rest_no_content()
 	RETURNS void
-	LANGUAGE sql VOLATILE PARALLEL UNSAFE
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 	SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT pg_catalog.set_config('response.status', '204', true);
+BEGIN
+	PERFORM pg_catalog.set_config('response.status', '204', true);
+END
 $$;
 COMMENT ON FUNCTION webhooks._rest_no_content() IS
 	'REST helper: make PostgREST answer 204 No Content';
@@ -235,14 +245,22 @@ COMMENT ON FUNCTION webhooks._rest_no_content() IS
  */
 
 CREATE FUNCTION webhooks_rest.create_webhook(tenant_locator uuid, request jsonb)
-	RETURNS jsonb LANGUAGE sql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
-AS $$ SELECT webhooks.create_webhook(tenant_locator, request) $$;
+	RETURNS jsonb LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN webhooks.create_webhook(tenant_locator, request);
+END
+$$;
 COMMENT ON FUNCTION webhooks_rest.create_webhook(uuid, jsonb) IS
 	'PostgREST''s /rpc/create_webhook: calls webhooks.create_webhook';
 
 CREATE FUNCTION webhooks_rest.fetch_webhook(tenant_locator uuid, webhook_locator webhooks.ulid)
-	RETURNS jsonb LANGUAGE sql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
-AS $$ SELECT webhooks.fetch_webhook(tenant_locator, webhook_locator) $$;
+	RETURNS jsonb LANGUAGE plpgsql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN webhooks.fetch_webhook(tenant_locator, webhook_locator);
+END
+$$;
 COMMENT ON FUNCTION webhooks_rest.fetch_webhook(uuid, webhooks.ulid) IS
 	'PostgREST''s /rpc/fetch_webhook: calls webhooks.fetch_webhook';
 
@@ -256,95 +274,135 @@ CREATE FUNCTION webhooks_rest.fetch_webhooks(
 	active boolean DEFAULT NULL,
 	event_types jsonb DEFAULT NULL,
 	extended boolean DEFAULT NULL)
-	RETURNS jsonb LANGUAGE sql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE plpgsql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT webhooks.fetch_webhooks(tenant_locator, "offset" => page_offset, count => count,
+BEGIN
+	RETURN webhooks.fetch_webhooks(tenant_locator, "offset" => page_offset, count => count,
 		name => name, enabled => enabled, suspended => suspended, active => active,
-		event_types => webhooks._rest_list('event_types', event_types), extended => extended)
+		event_types => webhooks._rest_list('event_types', event_types), extended => extended);
+END
 $$;
 COMMENT ON FUNCTION webhooks_rest.fetch_webhooks(uuid, integer, integer, text, boolean, boolean, boolean, jsonb, boolean) IS
 	'PostgREST''s /rpc/fetch_webhooks: calls webhooks.fetch_webhooks';
 
 CREATE FUNCTION webhooks_rest.update_webhook(tenant_locator uuid, webhook_locator webhooks.ulid, request jsonb)
-	RETURNS jsonb LANGUAGE sql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
-AS $$ SELECT webhooks.update_webhook(tenant_locator, webhook_locator, request) $$;
+	RETURNS jsonb LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN webhooks.update_webhook(tenant_locator, webhook_locator, request);
+END
+$$;
 COMMENT ON FUNCTION webhooks_rest.update_webhook(uuid, webhooks.ulid, jsonb) IS
 	'PostgREST''s /rpc/update_webhook: calls webhooks.update_webhook';
 
 CREATE FUNCTION webhooks_rest.unsuspend_webhook(tenant_locator uuid, webhook_locator webhooks.ulid)
-	RETURNS void LANGUAGE sql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
+	RETURNS void LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT webhooks.unsuspend_webhook(tenant_locator, webhook_locator);
-	SELECT webhooks._rest_no_content();
+BEGIN
+	PERFORM webhooks.unsuspend_webhook(tenant_locator, webhook_locator);
+	PERFORM webhooks._rest_no_content();
+END
 $$;
 COMMENT ON FUNCTION webhooks_rest.unsuspend_webhook(uuid, webhooks.ulid) IS
 	'PostgREST''s /rpc/unsuspend_webhook: calls webhooks.unsuspend_webhook';
 
 CREATE FUNCTION webhooks_rest.delete_webhook(tenant_locator uuid, webhook_locator webhooks.ulid)
-	RETURNS void LANGUAGE sql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
+	RETURNS void LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT webhooks.delete_webhook(tenant_locator, webhook_locator);
-	SELECT webhooks._rest_no_content();
+BEGIN
+	PERFORM webhooks.delete_webhook(tenant_locator, webhook_locator);
+	PERFORM webhooks._rest_no_content();
+END
 $$;
 COMMENT ON FUNCTION webhooks_rest.delete_webhook(uuid, webhooks.ulid) IS
 	'PostgREST''s /rpc/delete_webhook: calls webhooks.delete_webhook';
 
 CREATE FUNCTION webhooks_rest.fetch_diverted_event(
 	tenant_locator uuid, webhook_locator webhooks.ulid, event_locator webhooks.ulid)
-	RETURNS jsonb LANGUAGE sql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
-AS $$ SELECT webhooks.fetch_diverted_event(tenant_locator, webhook_locator, event_locator) $$;
+	RETURNS jsonb LANGUAGE plpgsql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN webhooks.fetch_diverted_event(tenant_locator, webhook_locator, event_locator);
+END
+$$;
 COMMENT ON FUNCTION webhooks_rest.fetch_diverted_event(uuid, webhooks.ulid, webhooks.ulid) IS
 	'PostgREST''s /rpc/fetch_diverted_event: calls webhooks.fetch_diverted_event';
 
 CREATE FUNCTION webhooks_rest.fetch_diverted_events(
 	tenant_locator uuid, webhook_locator webhooks.ulid,
 	page_offset integer DEFAULT NULL, count integer DEFAULT NULL)
-	RETURNS jsonb LANGUAGE sql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE plpgsql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT webhooks.fetch_diverted_events(tenant_locator, webhook_locator,
-		"offset" => page_offset, count => count)
+BEGIN
+	RETURN webhooks.fetch_diverted_events(tenant_locator, webhook_locator,
+		"offset" => page_offset, count => count);
+END
 $$;
 COMMENT ON FUNCTION webhooks_rest.fetch_diverted_events(uuid, webhooks.ulid, integer, integer) IS
 	'PostgREST''s /rpc/fetch_diverted_events: calls webhooks.fetch_diverted_events';
 
 CREATE FUNCTION webhooks_rest.resend_diverted_event(
 	tenant_locator uuid, webhook_locator webhooks.ulid, event_locator webhooks.ulid)
-	RETURNS jsonb LANGUAGE sql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
-AS $$ SELECT webhooks.resend_diverted_event(tenant_locator, webhook_locator, event_locator) $$;
+	RETURNS jsonb LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN webhooks.resend_diverted_event(tenant_locator, webhook_locator, event_locator);
+END
+$$;
 COMMENT ON FUNCTION webhooks_rest.resend_diverted_event(uuid, webhooks.ulid, webhooks.ulid) IS
 	'PostgREST''s /rpc/resend_diverted_event: calls webhooks.resend_diverted_event';
 
 CREATE FUNCTION webhooks_rest.delete_diverted_event(
 	tenant_locator uuid, webhook_locator webhooks.ulid, event_locator webhooks.ulid)
-	RETURNS jsonb LANGUAGE sql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
-AS $$ SELECT webhooks.delete_diverted_event(tenant_locator, webhook_locator, event_locator) $$;
+	RETURNS jsonb LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN webhooks.delete_diverted_event(tenant_locator, webhook_locator, event_locator);
+END
+$$;
 COMMENT ON FUNCTION webhooks_rest.delete_diverted_event(uuid, webhooks.ulid, webhooks.ulid) IS
 	'PostgREST''s /rpc/delete_diverted_event: calls webhooks.delete_diverted_event';
 
 CREATE FUNCTION webhooks_rest.resend_diverted_events(
 	tenant_locator uuid, webhook_locator webhooks.ulid, since timestamptz DEFAULT NULL)
-	RETURNS bigint LANGUAGE sql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
-AS $$ SELECT webhooks.resend_diverted_events(tenant_locator, webhook_locator, since) $$;
+	RETURNS bigint LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN webhooks.resend_diverted_events(tenant_locator, webhook_locator, since);
+END
+$$;
 COMMENT ON FUNCTION webhooks_rest.resend_diverted_events(uuid, webhooks.ulid, timestamp with time zone) IS
 	'PostgREST''s /rpc/resend_diverted_events: calls webhooks.resend_diverted_events';
 
 CREATE FUNCTION webhooks_rest.publish_event(
 	tenant_locator uuid, type text, data jsonb,
 	user_locator uuid DEFAULT NULL, request_id webhooks.ulid DEFAULT NULL)
-	RETURNS jsonb LANGUAGE sql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
-AS $$ SELECT webhooks.publish_event(tenant_locator, type, data, user_locator, request_id) $$;
+	RETURNS jsonb LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN webhooks.publish_event(tenant_locator, type, data, user_locator, request_id);
+END
+$$;
 COMMENT ON FUNCTION webhooks_rest.publish_event(uuid, text, jsonb, uuid, webhooks.ulid) IS
 	'PostgREST''s /rpc/publish_event: calls webhooks.publish_event';
 
 CREATE FUNCTION webhooks_rest.fetch_event(tenant_locator uuid, locator webhooks.ulid)
-	RETURNS jsonb LANGUAGE sql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
-AS $$ SELECT webhooks.fetch_event(tenant_locator, locator) $$;
+	RETURNS jsonb LANGUAGE plpgsql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN webhooks.fetch_event(tenant_locator, locator);
+END
+$$;
 COMMENT ON FUNCTION webhooks_rest.fetch_event(uuid, webhooks.ulid) IS
 	'PostgREST''s /rpc/fetch_event: calls webhooks.fetch_event';
 
 CREATE FUNCTION webhooks_rest.fetch_events_for_request(tenant_locator uuid, request_locator webhooks.ulid)
-	RETURNS jsonb LANGUAGE sql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
-AS $$ SELECT webhooks.fetch_events_for_request(tenant_locator, request_locator) $$;
+	RETURNS jsonb LANGUAGE plpgsql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN webhooks.fetch_events_for_request(tenant_locator, request_locator);
+END
+$$;
 COMMENT ON FUNCTION webhooks_rest.fetch_events_for_request(uuid, webhooks.ulid) IS
 	'PostgREST''s /rpc/fetch_events_for_request: calls webhooks.fetch_events_for_request';
 
@@ -355,18 +413,24 @@ CREATE FUNCTION webhooks_rest.fetch_events(
 	type text DEFAULT NULL,
 	page_size integer DEFAULT NULL,
 	paging_token text DEFAULT NULL)
-	RETURNS jsonb LANGUAGE sql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
-AS $$ SELECT webhooks.fetch_events(tenant_locator, start_timestamp, end_timestamp, type, page_size, paging_token) $$;
+	RETURNS jsonb LANGUAGE plpgsql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN webhooks.fetch_events(tenant_locator, start_timestamp, end_timestamp, type, page_size, paging_token);
+END
+$$;
 COMMENT ON FUNCTION webhooks_rest.fetch_events(uuid, timestamp with time zone, timestamp with time zone, text, integer, text) IS
 	'PostgREST''s /rpc/fetch_events: calls webhooks.fetch_events';
 
 CREATE FUNCTION webhooks_rest.fetch_webhook_attempts(
 	tenant_locator uuid, webhook_locator webhooks.ulid,
 	page_offset integer DEFAULT NULL, count integer DEFAULT NULL)
-	RETURNS jsonb LANGUAGE sql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE plpgsql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT webhooks.fetch_webhook_attempts(tenant_locator, webhook_locator,
-		"offset" => page_offset, count => count)
+BEGIN
+	RETURN webhooks.fetch_webhook_attempts(tenant_locator, webhook_locator,
+		"offset" => page_offset, count => count);
+END
 $$;
 COMMENT ON FUNCTION webhooks_rest.fetch_webhook_attempts(uuid, webhooks.ulid, integer, integer) IS
 	'PostgREST''s /rpc/fetch_webhook_attempts: calls webhooks.fetch_webhook_attempts';
@@ -379,18 +443,25 @@ COMMENT ON FUNCTION webhooks_rest.fetch_webhook_attempts(uuid, webhooks.ulid, in
  */
 
 CREATE FUNCTION webhooks_rest.socotra_create_webhook(jsonb)
-	RETURNS jsonb LANGUAGE sql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT webhooks.create_webhook(r.p[1]::uuid, $1)
-	FROM webhooks._rest_path('POST', '/event/*/webhooks') AS r(p)
+DECLARE
+	p text[] := webhooks._rest_path('POST', '/event/*/webhooks');
+BEGIN
+	RETURN webhooks.create_webhook(p[1]::uuid, $1);
+END
 $$;
 COMMENT ON FUNCTION webhooks_rest.socotra_create_webhook(jsonb) IS
 	'createWebhook: POST /event/{tenantLocator}/webhooks, in Socotra''s URL layout';
 
 CREATE FUNCTION webhooks_rest.socotra_fetch_webhooks()
-	RETURNS jsonb LANGUAGE sql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE plpgsql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT webhooks.fetch_webhooks(r.p[1]::uuid,
+DECLARE
+	p text[] := webhooks._rest_path('GET', '/event/*/webhooks/list', '/event/*/webhooks');
+	q jsonb := webhooks._rest_query('GET', 'offset', 'count', 'name', 'enabled', 'suspended', 'active', 'eventTypes', 'extended');
+BEGIN
+	RETURN webhooks.fetch_webhooks(p[1]::uuid,
 		"offset" => webhooks._rest_arg(q, 'offset')::integer,
 		count => webhooks._rest_arg(q, 'count')::integer,
 		name => webhooks._rest_arg(q, 'name'),
@@ -398,121 +469,151 @@ AS $$
 		suspended => webhooks._rest_arg(q, 'suspended')::boolean,
 		active => webhooks._rest_arg(q, 'active')::boolean,
 		event_types => webhooks._rest_list('eventTypes', q -> 'eventTypes'),
-		extended => webhooks._rest_arg(q, 'extended')::boolean)
-	FROM webhooks._rest_path('GET', '/event/*/webhooks/list', '/event/*/webhooks') AS r(p),
-		 webhooks._rest_query('GET', 'offset', 'count', 'name', 'enabled', 'suspended', 'active',
-							  'eventTypes', 'extended') AS q
+		extended => webhooks._rest_arg(q, 'extended')::boolean);
+END
 $$;
 COMMENT ON FUNCTION webhooks_rest.socotra_fetch_webhooks() IS
 	'fetchWebhooks: GET /event/{tenantLocator}/webhooks/list, in Socotra''s URL layout';
 
 CREATE FUNCTION webhooks_rest.socotra_fetch_webhook()
-	RETURNS jsonb LANGUAGE sql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE plpgsql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT webhooks.fetch_webhook(r.p[1]::uuid, r.p[2]::webhooks.ulid)
-	FROM webhooks._rest_path('GET', '/event/*/webhooks/*') AS r(p)
+DECLARE
+	p text[] := webhooks._rest_path('GET', '/event/*/webhooks/*');
+BEGIN
+	RETURN webhooks.fetch_webhook(p[1]::uuid, p[2]::webhooks.ulid);
+END
 $$;
 COMMENT ON FUNCTION webhooks_rest.socotra_fetch_webhook() IS
 	'fetchWebhook: GET /event/{tenantLocator}/webhooks/{webhookLocator}, in Socotra''s URL layout';
 
 CREATE FUNCTION webhooks_rest.socotra_update_webhook(jsonb)
-	RETURNS jsonb LANGUAGE sql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT webhooks.update_webhook(r.p[1]::uuid, r.p[2]::webhooks.ulid, $1)
-	FROM webhooks._rest_path('PATCH', '/event/*/webhooks/*') AS r(p)
+DECLARE
+	p text[] := webhooks._rest_path('PATCH', '/event/*/webhooks/*');
+BEGIN
+	RETURN webhooks.update_webhook(p[1]::uuid, p[2]::webhooks.ulid, $1);
+END
 $$;
 COMMENT ON FUNCTION webhooks_rest.socotra_update_webhook(jsonb) IS
 	'updateWebhook: PATCH /event/{tenantLocator}/webhooks/{webhookLocator}, in Socotra''s URL layout';
 
 CREATE FUNCTION webhooks_rest.socotra_delete_webhook()
-	RETURNS void LANGUAGE sql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
+	RETURNS void LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT webhooks.delete_webhook(r.p[1]::uuid, r.p[2]::webhooks.ulid)
-	FROM webhooks._rest_path('DELETE', '/event/*/webhooks/*') AS r(p);
-	SELECT webhooks._rest_no_content();
+DECLARE
+	p text[] := webhooks._rest_path('DELETE', '/event/*/webhooks/*');
+BEGIN
+	PERFORM webhooks.delete_webhook(p[1]::uuid, p[2]::webhooks.ulid);
+	PERFORM webhooks._rest_no_content();
+END
 $$;
 COMMENT ON FUNCTION webhooks_rest.socotra_delete_webhook() IS
 	'deleteWebhook: DELETE /event/{tenantLocator}/webhooks/{webhookLocator}, answering 204, in Socotra''s URL layout';
 
 CREATE FUNCTION webhooks_rest.socotra_unsuspend_webhook()
-	RETURNS void LANGUAGE sql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
+	RETURNS void LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT webhooks.unsuspend_webhook(r.p[1]::uuid, r.p[2]::webhooks.ulid)
-	FROM webhooks._rest_path('PATCH', '/event/*/webhooks/*/unsuspend') AS r(p);
-	SELECT webhooks._rest_no_content();
+DECLARE
+	p text[] := webhooks._rest_path('PATCH', '/event/*/webhooks/*/unsuspend');
+BEGIN
+	PERFORM webhooks.unsuspend_webhook(p[1]::uuid, p[2]::webhooks.ulid);
+	PERFORM webhooks._rest_no_content();
+END
 $$;
 COMMENT ON FUNCTION webhooks_rest.socotra_unsuspend_webhook() IS
 	'unsuspendWebhook: PATCH /event/{tenantLocator}/webhooks/{webhookLocator}/unsuspend, answering 204, in Socotra''s URL layout';
 
 CREATE FUNCTION webhooks_rest.socotra_fetch_diverted_events()
-	RETURNS jsonb LANGUAGE sql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE plpgsql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT webhooks.fetch_diverted_events(r.p[1]::uuid, r.p[2]::webhooks.ulid,
+DECLARE
+	p text[] := webhooks._rest_path('GET', '/event/*/webhooks/*/diverted');
+	q jsonb := webhooks._rest_query('GET', 'offset', 'count');
+BEGIN
+	RETURN webhooks.fetch_diverted_events(p[1]::uuid, p[2]::webhooks.ulid,
 		"offset" => webhooks._rest_arg(q, 'offset')::integer,
-		count => webhooks._rest_arg(q, 'count')::integer)
-	FROM webhooks._rest_path('GET', '/event/*/webhooks/*/diverted') AS r(p),
-		 webhooks._rest_query('GET', 'offset', 'count') AS q
+		count => webhooks._rest_arg(q, 'count')::integer);
+END
 $$;
 COMMENT ON FUNCTION webhooks_rest.socotra_fetch_diverted_events() IS
 	'fetchMultipleDivertedEvents: GET /event/{tenantLocator}/webhooks/{webhookLocator}/diverted, in Socotra''s URL layout';
 
 CREATE FUNCTION webhooks_rest.socotra_fetch_diverted_event()
-	RETURNS jsonb LANGUAGE sql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE plpgsql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT webhooks.fetch_diverted_event(r.p[1]::uuid, r.p[2]::webhooks.ulid, r.p[3]::webhooks.ulid)
-	FROM webhooks._rest_path('GET', '/event/*/webhooks/*/diverted/*') AS r(p)
+DECLARE
+	p text[] := webhooks._rest_path('GET', '/event/*/webhooks/*/diverted/*');
+BEGIN
+	RETURN webhooks.fetch_diverted_event(p[1]::uuid, p[2]::webhooks.ulid, p[3]::webhooks.ulid);
+END
 $$;
 COMMENT ON FUNCTION webhooks_rest.socotra_fetch_diverted_event() IS
 	'fetchDivertedEvent: GET /event/{tenantLocator}/webhooks/{webhookLocator}/diverted/{eventLocator}, in Socotra''s URL layout';
 
 CREATE FUNCTION webhooks_rest.socotra_resend_diverted_event()
-	RETURNS jsonb LANGUAGE sql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT webhooks.resend_diverted_event(r.p[1]::uuid, r.p[2]::webhooks.ulid, r.p[3]::webhooks.ulid)
-	FROM webhooks._rest_path('POST', '/event/*/webhooks/*/diverted/*/resend') AS r(p)
+DECLARE
+	p text[] := webhooks._rest_path('POST', '/event/*/webhooks/*/diverted/*/resend');
+BEGIN
+	RETURN webhooks.resend_diverted_event(p[1]::uuid, p[2]::webhooks.ulid, p[3]::webhooks.ulid);
+END
 $$;
 COMMENT ON FUNCTION webhooks_rest.socotra_resend_diverted_event() IS
 	'resendDivertedEvent: POST /event/{tenantLocator}/webhooks/{webhookLocator}/diverted/{eventLocator}/resend, in Socotra''s URL layout';
 
 CREATE FUNCTION webhooks_rest.socotra_delete_diverted_event()
-	RETURNS jsonb LANGUAGE sql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT webhooks.delete_diverted_event(r.p[1]::uuid, r.p[2]::webhooks.ulid, r.p[3]::webhooks.ulid)
-	FROM webhooks._rest_path('DELETE', '/event/*/webhooks/*/diverted/*') AS r(p)
+DECLARE
+	p text[] := webhooks._rest_path('DELETE', '/event/*/webhooks/*/diverted/*');
+BEGIN
+	RETURN webhooks.delete_diverted_event(p[1]::uuid, p[2]::webhooks.ulid, p[3]::webhooks.ulid);
+END
 $$;
 COMMENT ON FUNCTION webhooks_rest.socotra_delete_diverted_event() IS
 	'deleteDivertedEvent: DELETE /event/{tenantLocator}/webhooks/{webhookLocator}/diverted/{eventLocator}, in Socotra''s URL layout';
 
 CREATE FUNCTION webhooks_rest.socotra_fetch_event()
-	RETURNS jsonb LANGUAGE sql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE plpgsql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT webhooks.fetch_event(r.p[1]::uuid, r.p[2]::webhooks.ulid)
-	FROM webhooks._rest_path('GET', '/event/*/events/*') AS r(p)
+DECLARE
+	p text[] := webhooks._rest_path('GET', '/event/*/events/*');
+BEGIN
+	RETURN webhooks.fetch_event(p[1]::uuid, p[2]::webhooks.ulid);
+END
 $$;
 COMMENT ON FUNCTION webhooks_rest.socotra_fetch_event() IS
 	'fetchEvent: GET /event/{tenantLocator}/events/{locator}, in Socotra''s URL layout';
 
 CREATE FUNCTION webhooks_rest.socotra_fetch_events_for_request()
-	RETURNS jsonb LANGUAGE sql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE plpgsql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT webhooks.fetch_events_for_request(r.p[1]::uuid, r.p[2]::webhooks.ulid)
-	FROM webhooks._rest_path('GET', '/event/*/events/request/*') AS r(p)
+DECLARE
+	p text[] := webhooks._rest_path('GET', '/event/*/events/request/*');
+BEGIN
+	RETURN webhooks.fetch_events_for_request(p[1]::uuid, p[2]::webhooks.ulid);
+END
 $$;
 COMMENT ON FUNCTION webhooks_rest.socotra_fetch_events_for_request() IS
 	'fetchEventsForARequest: GET /event/{tenantLocator}/events/request/{locator}, in Socotra''s URL layout';
 
 CREATE FUNCTION webhooks_rest.socotra_fetch_events()
-	RETURNS jsonb LANGUAGE sql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
+	RETURNS jsonb LANGUAGE plpgsql STABLE PARALLEL UNSAFE SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT webhooks.fetch_events(r.p[1]::uuid,
+DECLARE
+	p text[] := webhooks._rest_path('GET', '/event/*/events/list');
+	q jsonb := webhooks._rest_query('GET', 'startTimestamp', 'endTimestamp', 'type', 'pageSize', 'pagingToken');
+BEGIN
+	RETURN webhooks.fetch_events(p[1]::uuid,
 		start_timestamp => webhooks._rest_arg(q, 'startTimestamp')::timestamptz,
 		end_timestamp => webhooks._rest_arg(q, 'endTimestamp')::timestamptz,
 		type => webhooks._rest_arg(q, 'type'),
 		page_size => webhooks._rest_arg(q, 'pageSize')::integer,
-		paging_token => webhooks._rest_arg(q, 'pagingToken'))
-	FROM webhooks._rest_path('GET', '/event/*/events/list') AS r(p),
-		 webhooks._rest_query('GET', 'startTimestamp', 'endTimestamp', 'type', 'pageSize',
-							  'pagingToken') AS q
+		paging_token => webhooks._rest_arg(q, 'pagingToken'));
+END
 $$;
 COMMENT ON FUNCTION webhooks_rest.socotra_fetch_events() IS
 	'fetchMultipleEvents: GET /event/{tenantLocator}/events/list, in Socotra''s URL layout';
