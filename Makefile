@@ -50,7 +50,7 @@ DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 # Regression scripts live in sql/ beside the install scripts; pg_regress finds
 # them there (--inputdir=.) and compares with expected/.
 REGRESS = ulid event_types create fetch update list unsuspend_delete \
-	bad_input header_limits diverted tenancy privileges cross_tenant
+	bad_input header_limits diverted tenancy privileges cross_tenant rest
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 
 # -Wno-unused-parameter: PG_FUNCTION_ARGS and hook signatures carry parameters

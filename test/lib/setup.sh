@@ -30,6 +30,7 @@ DEB_PACKAGES=(
 	libtap-parser-sourcehandler-pgtap-perl
 	libipc-run-perl
 	libdbd-pg-perl
+	libhttp-daemon-perl
 	libcurl4-openssl-dev
 	libssl-dev
 	openssl
