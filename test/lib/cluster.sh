@@ -42,6 +42,9 @@ listen_addresses = ''
 unix_socket_directories = '$CLUSTER_DIR'
 shared_preload_libraries = 'webhooks'
 webhooks.allowed_networks = '127.0.0.0/8'
+# one database served, postgres: the regression databases' queues stay as
+# their tests leave them (CLUSTER_EXTRA_CONF may say '' for every database)
+webhooks.database = 'postgres'
 fsync = on
 synchronous_commit = on
 log_min_messages = warning

@@ -50,7 +50,7 @@ cp -r "$ROOT/Makefile" "$ROOT/webhooks.control" "$ROOT/sql" "$ROOT/expected" "$R
 chmod -R a+rX "$WORK"
 cd "$WORK"
 echo "== pg_buildext installcheck (PostgreSQL $V, installed package)"
-pg_buildext -o shared_preload_libraries=webhooks installcheck >"$WORK/check.log" 2>&1
+pg_buildext -o shared_preload_libraries=webhooks -o webhooks.database=postgres installcheck >"$WORK/check.log" 2>&1
 status=$?
 # pg_regress reports "test x ... ok" up to 15, TAP ("ok 1 - x") since 16
 grep -E '^(ok|not ok|# All|#.*failed)|\.\.\. (ok|FAILED)|tests (passed|failed)|### ' "$WORK/check.log"
