@@ -238,10 +238,12 @@ expect(socotra('PATCH', "$T/webhooks/$w1", 'writer', '{"name": "renamed"}',
 is(expect(socotra('GET', "$T/webhooks/$w2", 'reader'), 200, 'the other webhook')->{name}, 'second',
 	'the other webhook was never touched');
 
-# large bodies: 50 headers of 40 values of 600 bytes (about 1.2 MB) in
-# and out
-my %big = map { ("X-Big-$_" => [ map { 'v' x 600 } 1 .. 40 ]) } 1 .. 50;
-my $big = json_encode({ endpoint => { addHeaders => \%big } });
+# large bodies: an update of more than 1 MB, whole through the proxy: 20,000
+# headers removed (none of them set; removals come first) and 50 added, as
+# many as the header limits allow (webhooks.max_headers_bytes: 16 kB)
+my %big = map { ("X-Big-$_" => [ 'v' x 200 ]) } 1 .. 50;
+my @gone = map { sprintf('X-Not-Set-%05d-', $_) . ('p' x 40) } 1 .. 20_000;
+my $big = json_encode({ endpoint => { removeHeaders => \@gone, addHeaders => \%big } });
 cmp_ok(length $big, '>', 1_000_000, 'a request body of more than 1 MB');
 $got = expect(socotra('PATCH', "$T/webhooks/$w1", 'writer', $big), 200, 'updateWebhook, large body');
 is(scalar(keys %{ $got->{endpoint}{headers} // {} }), 50, 'updateWebhook: every header of the large body stored');

@@ -8,12 +8,16 @@
 # install of the current version (pg_dump --schema-only --binary-upgrade,
 # which dumps the extension's own objects, compared).
 #
-# The 1.0 install script runs with the current library, as it does in a
-# real upgrade: the new package (library and scripts) is installed and the
-# server restarted before ALTER EXTENSION ... UPDATE, so the library always
-# meets the catalog of the version before.  (The 1.0 library could not be
-# built on 17 or 18 anyway.)  Nothing here names a table or a function that
-# the upgrade scripts change: tables are compared whatever they hold.
+# It walks a package upgrade: 1.0 runs with its own library (built from the
+# release commit into a copy of this PostgreSQL's installation, with 1.0's
+# scripts and control file only), the sample is made, then the same data
+# directory is started with what is installed now.  The new library's
+# workers find the catalog of 1.0, log once that the versions differ, and
+# deliver nothing until ALTER EXTENSION ... UPDATE has run: a second
+# database, app2, whose event was left due, shows that.  1.0 was released
+# for PostgreSQL 15 only (its source does not build on 17 or 18), so the
+# test runs on 15.  Nothing here names a table or a function that the
+# upgrade scripts change: tables are compared whatever they hold.
 use strict;
 use warnings;
 
@@ -29,25 +33,61 @@ use WebhooksSample;
 # sha256 of sql/webhooks--1.0.sql as released (git show 7b04cd5:sql/webhooks--1.0.sql)
 my $RELEASED_1_0 = '2f4d0d1f27f83f8d21a88f00b809857353f9cd0bd099b835546a0442dd4fa82d';
 
-my $node = WebhooksTest::Cluster->new(database => 'app');
 chomp(my $share = `@{[ WebhooksTest::Cluster::pg_bin('pg_config') ]} --sharedir`);
 is(Digest::SHA->new(256)->addfile("$share/extension/webhooks--1.0.sql")->hexdigest,
 	$RELEASED_1_0, 'the installed 1.0 install script is 1.0 as released');
+my $old_bin = released_1_0();
 
+my $node = WebhooksTest::Cluster->new(database => 'app', bindir => $old_bin);
 my $current = $node->psql(
 	"SELECT default_version FROM pg_available_extensions WHERE name = 'webhooks'");
-isnt($current, '1.0', "the current version ($current) is not 1.0");
-$node->psql("CREATE EXTENSION webhooks VERSION '1.0'");
+is($current, '1.0', 'the installation of 1.0 offers 1.0');
+$node->psql('CREATE EXTENSION webhooks');
 is($node->psql("SELECT extversion FROM pg_extension WHERE extname = 'webhooks'"), '1.0',
 	'version 1.0 is installed');
-ok($node->wait_for_worker, 'the delivery worker runs on 1.0');
+ok($node->wait_for_worker, 'the delivery worker of 1.0 runs');
 my $rcv = WebhooksTest::Receiver->new;
 
 my $s = WebhooksSample::fill($node, $rcv);
+
+# app2: a second database with 1.0 (where 1.0 only keeps the registry)
+$node->psql('CREATE DATABASE app2', db => 'postgres');
+my $t2 = new_uuid();
+my $w2 = do {
+	local $node->{database} = 'app2';
+	$node->psql('CREATE EXTENSION webhooks');
+	$node->receiver_hook($t2, $rcv, '/app2', {});
+};
+
+# the package upgrade: library and scripts replaced, the server restarted
+# (serving every database now)
+$node->stop;
+$node->{bindir} = undef;
+{
+	open my $fh, '>>', "$node->{data}/postgresql.conf" or die $!;
+	print $fh "webhooks.database = ''\n";
+	close $fh;
+}
+$node->start;
+$current = $node->psql(
+	"SELECT default_version FROM pg_available_extensions WHERE name = 'webhooks'");
+isnt($current, '1.0', "the installation now offers $current");
+# applications go on publishing before the update
+$node->psql("SELECT webhooks.publish_event('$t2', '$w2->{type}', '{}')", db => 'app2');
+my $says = qr/the extension in database "app2?" is version 1\.0, the library is version \Q$current\E/;
+ok(WebhooksTest::wait_until(sub { (() = $node->log =~ /$says/g) >= 2 }, 30),
+	'each database\'s worker says the versions differ and what to run');
+sleep 3;
+is(scalar(() = $node->log =~ /$says/g), 2, 'once each, not in a loop');
+is($rcv->count('/app2'), 0, 'and nothing is delivered before the update');
+
 my %api = map { $_ => $node->psql("SELECT webhooks.fetch_webhooks('$_', count => 1000)") }
   @{ $s->{tenants} };
 my ($before, $cols) = WebhooksSample::digests($node);
 ok(keys %$before >= 7, 'the tables of 1.0 are read: ' . join(' ', sort keys %$before));
+
+$node->psql('ALTER EXTENSION webhooks UPDATE', db => 'app2');
+is($rcv->wait('/app2', 1, 20), 1, 'once app2 is updated, its event is delivered');
 
 $node->psql('ALTER EXTENSION webhooks UPDATE');
 is($node->psql("SELECT extversion FROM pg_extension WHERE extname = 'webhooks'"), $current,
@@ -82,6 +122,35 @@ $node->psql("COMMENT ON TABLE webhooks._webhook IS 'changed'", db => 'fresh');
 isnt(schema('fresh'), $upgraded, 'a changed comment makes the catalogs differ');
 
 done_testing();
+
+# released_1_0: the bin directory of a copy of this PostgreSQL's
+# installation holding webhooks 1.0 as released (its library built from
+# the release commit, its scripts and control file), to run 1.0 as a user
+# had it; skips the test where that cannot be had.
+sub released_1_0
+{
+	my $root = "$FindBin::Bin/../..";
+	chomp(my $version = `@{[ WebhooksTest::Cluster::pg_bin('pg_config') ]} --version`);
+	plan skip_all => "1.0 was released for PostgreSQL 15 only ($version here)"
+	  unless $version =~ /PostgreSQL 15\./;
+	plan skip_all => 'the release commit 7b04cd5 is not in this clone'
+	  unless system("git -C $root cat-file -e 7b04cd5^{commit} 2>/dev/null") == 0;
+
+	my $dir = File::Temp::tempdir('webhooks-1.0.XXXXXX', TMPDIR => 1, CLEANUP => 1);
+	chomp(my $bindir = `@{[ WebhooksTest::Cluster::pg_bin('pg_config') ]} --bindir`);
+	(my $libroot = $bindir) =~ s{/bin$}{};
+	chomp(my $pkglib = `@{[ WebhooksTest::Cluster::pg_bin('pg_config') ]} --pkglibdir`);
+	system("mkdir -p $dir/src $dir$libroot $dir$share"
+		  . " && git -C $root archive 7b04cd5 | tar -x -C $dir/src"
+		  . " && make -s -C $dir/src >$dir/build.log 2>&1"
+		  . " && cp -a $libroot/. $dir$libroot/ && cp -a $share/. $dir$share/"
+		  . " && rm -f $dir$share/extension/webhooks* $dir$pkglib/webhooks.so"
+		  . " && cp $dir/src/webhooks.so $dir$pkglib/"
+		  . " && cp $dir/src/webhooks.control $dir/src/sql/webhooks--1.0.sql $dir$share/extension/"
+		  . " && chmod -R a+rX $dir") == 0
+	  or die "could not make the 1.0 installation: " . `tail -20 $dir/build.log`;
+	return "$dir$bindir";
+}
 
 # schema(db): pg_dump --schema-only --binary-upgrade of a database (which,
 # unlike a plain dump, lists every object of the extension), without what

@@ -245,6 +245,7 @@ sub new
 		data => "$dir/data",
 		port => 50000 + int(rand(10000)),
 		database => $opt{database} // 'postgres',
+		bindir => $opt{bindir},
 	}, $class;
 	push @clusters, $self;
 	system('chown', 'postgres:', $dir) == 0 or die "chown $dir failed";
@@ -285,7 +286,10 @@ sub dir { return $_[0]{dir}; }
 sub pg_ctl
 {
 	my ($self, @args) = @_;
-	return $self->as_postgres(WebhooksTest::Cluster::pg_bin('pg_ctl'),
+	# bindir: another installation of the same major version (pg_ctl runs
+	# the postgres beside it)
+	return $self->as_postgres(
+		$self->{bindir} ? "$self->{bindir}/pg_ctl" : WebhooksTest::Cluster::pg_bin('pg_ctl'),
 		'-D', $self->{data}, '-l', "$self->{dir}/server.log", @args);
 }
 
