@@ -20,6 +20,7 @@ DEB_PACKAGES=(
 	curl
 	clang
 	libclang-rt-14-dev
+	strace
 )
 
 webhooks_install_packages() {
