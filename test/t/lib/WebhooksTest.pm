@@ -32,7 +32,7 @@ use Time::HiRes ();
 
 our @EXPORT = qw(wait_until json_decode json_encode body_json new_uuid
   self_signed_cert unused_port delivery_setup stream_publish stream_wait_mid
-  stream_check gaps within slow_down stop_slow_down);
+  stream_check gaps within slow_down stop_slow_down $SHORT_LEASE_CONF);
 
 our $ROOT;
 BEGIN
@@ -41,6 +41,16 @@ BEGIN
 	require Cwd;
 	$ROOT = Cwd::abs_path(File::Basename::dirname(__FILE__) . '/../../..');
 }
+
+# settings under which deliveries outwait their lease in the worker: the
+# shortest lease, and 16 deliveries behind 2 connections to an endpoint
+# that never answers take 8 rounds of a 2 s timeout
+our $SHORT_LEASE_CONF = <<'CONF';
+webhooks.lease = '10s'
+webhooks.timeout = '2s'
+webhooks.max_host_connections = 2
+webhooks.max_inflight = 16
+CONF
 
 my $JSON = JSON::PP->new->utf8->canonical;
 my (@clusters, @receivers, @tracers);
@@ -794,6 +804,22 @@ sub clock_offset
 		  if !defined $best || $t1 - $t0 < $best;
 	}
 	return $offset;
+}
+
+# wait_quiet(seconds, timeout): waits until no request is held open and
+# none came for seconds; true on success.
+sub wait_quiet
+{
+	my ($self, $seconds, $timeout) = @_;
+	my ($seq, $since) = (-1, 0);
+	return WebhooksTest::wait_until(
+		sub {
+			my $h = $self->control('GET', '/_control/health');
+			my $now = Time::HiRes::time();
+			($seq, $since) = ($h->{nextSeq}, $now) if $h->{nextSeq} != $seq || $h->{hung} > 0;
+			return $now - $since >= $seconds;
+		},
+		$timeout // 60);
 }
 
 # arrivals(path): when each request to a path arrived (epoch ms), in
