@@ -29,6 +29,17 @@
 #define WH_SECRET_MIN_KEY		24
 #define WH_SECRET_MAX_KEY		64
 
+/*
+ * Each value of a custom header is sent as a line of its own: the name,
+ * ": ", the value and CRLF.  The settings that bound a value and an
+ * endpoint's custom headers in all (webhooks.max_header_value_bytes,
+ * webhooks.max_headers_bytes) cannot be raised beyond these caps, which
+ * keep a request's header block far below the 1 MB libcurl refuses to send.
+ */
+#define WH_HEADER_LINE_OVERHEAD		4
+#define WH_HEADER_VALUE_BYTES_CAP	(64 * 1024)
+#define WH_HEADERS_BYTES_CAP		(256 * 1024)
+
 extern const char *wh_check_url(const char *url, size_t len, size_t max_len);
 extern const char *wh_check_header_name(const char *name, size_t len);
 extern bool wh_header_is_reserved(const char *name, size_t len);

@@ -120,6 +120,28 @@ wh_header_set(List *headers, const char *name, List *values)
 }
 
 /*
+ * wh_headers_bytes returns the size of a header list as sent: a line of
+ * name, ": ", value and CRLF for each value.
+ */
+uint64
+wh_headers_bytes(List *headers)
+{
+	uint64		bytes = 0;
+	ListCell   *lc;
+
+	foreach(lc, headers)
+	{
+		WhHeader   *h = lfirst(lc);
+		size_t		name_len = strlen(h->name);
+		ListCell   *vc;
+
+		foreach(vc, h->values)
+			bytes += name_len + WH_HEADER_LINE_OVERHEAD + strlen(lfirst(vc));
+	}
+	return bytes;
+}
+
+/*
  * wh_string_list_remove removes s from an ordered set of strings.
  */
 List *

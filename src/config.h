@@ -79,6 +79,7 @@ extern void wh_webhook_init(WhWebhook *wh, const pg_uuid_t *tenant);
 extern WhHeader *wh_header_find(List *headers, const char *name);
 extern List *wh_header_remove(List *headers, const char *name);
 extern List *wh_header_set(List *headers, const char *name, List *values);
+extern uint64 wh_headers_bytes(List *headers);
 extern List *wh_string_list_remove(List *list, const char *s);
 extern List *wh_string_list_add(List *list, const char *s);
 extern Datum wh_text_array(List *list);

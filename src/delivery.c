@@ -3,7 +3,7 @@
  * delivery.c
  *	  One delivery as the worker holds it: built from a row of _claim(),
  *	  turned into a signed HTTP request, and judged when it finishes
- *	  (DESIGN.md D6 to D10, D12b).
+ *	  (doc/decisions.md D6 to D10, D12b).
  *
  * Each delivery lives in a small memory context of its own, from claim to
  * recording, so that freeing it cannot leak; what libcurl allocated is
@@ -17,9 +17,11 @@
 #include "pg_prelude.h"
 
 #include "common/pg_prng.h"
+#include "mb/pg_wchar.h"
 #include "utils/json.h"
 
 #include "checks.h"
+#include "clean_text.h"
 #include "delivery.h"
 #include "jsonb_util.h"
 #include "policy.h"
@@ -65,11 +67,38 @@ enum
 
 StaticAssertDecl(C_DUE_AT == WH_CLAIM_DUE_AT, "claim columns out of step");
 
+const WhColumn wh_claim_columns[] = {
+	{"tenant_locator", UUIDOID}, {"webhook_locator", UUIDOID},
+	{"event_locator", UUIDOID}, {"attempt", INT4OID}, {"resend", BOOLOID},
+	{"url", TEXTOID}, {"headers", JSONBOID}, {"secure_ssl", BOOLOID},
+	{"hmac_enabled", BOOLOID}, {"secret", TEXTOID}, {"tag", TEXTOID},
+	{"enabled", BOOLOID}, {"suspended", BOOLOID}, {"triggers", TEXTARRAYOID},
+	{"divert", BOOLOID}, {"suspend", BOOLOID}, {"retry_type", TEXTOID},
+	{"retry_interval", INT8OID}, {"retry_attempts", INT4OID},
+	{"payload", TEXTOID}, {"due_at", TIMESTAMPTZOID}, {"name", TEXTOID},
+	{"event_type", TEXTOID}, {"alert_url", TEXTOID},
+	{"alert_headers", JSONBOID}, {"alert_secure_ssl", BOOLOID},
+	{"alert_hmac_enabled", BOOLOID}, {"alert_secret", TEXTOID},
+	{"alert_tag", TEXTOID}
+};
+const int	wh_claim_ncolumns = lengthof(wh_claim_columns);
+
+StaticAssertDecl(lengthof(wh_claim_columns) == C_ALERT_URL + 5,
+				 "claim columns out of step");
+
+const char *const wh_outcome_names[WH_OUTCOME_COUNT] = {
+	[WH_OUTCOME_DELIVERED] = "delivered",
+	[WH_OUTCOME_RETRYING] = "retrying",
+	[WH_OUTCOME_FAILED] = "failed",
+	[WH_OUTCOME_DROPPED] = "dropped",
+	[WH_OUTCOME_REQUEUED] = "requeued"
+};
+
 /*
  * settle gives a delivery an outcome without sending it.
  */
 static void
-settle(WhDelivery *d, const char *outcome, const char *trigger,
+settle(WhDelivery *d, WhOutcome outcome, const char *trigger,
 	   const char *message)
 {
 	d->sent = false;
@@ -79,45 +108,20 @@ settle(WhDelivery *d, const char *outcome, const char *trigger,
 }
 
 /*
- * add_custom_headers adds an endpoint's headers ({"name": ["value", ...]}).
- * libcurl drops a header given as "Name:" with no value; "Name;" sends it
- * empty.
- */
-static void
-add_custom_headers(WhRequest *req, Jsonb *headers)
-{
-	JsonbIterator *it = JsonbIteratorInit(&headers->root);
-	JsonbValue	v;
-	JsonbIteratorToken r;
-	char	   *name = NULL;
-
-	while ((r = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
-	{
-		if (r == WJB_KEY)
-			name = pnstrdup(v.val.string.val, v.val.string.len);
-		else if (r == WJB_ELEM && v.type == jbvString && name != NULL)
-		{
-			if (v.val.string.len == 0)
-				wh_http_add_header(req, "%s;", name);
-			else
-				wh_http_add_header(req, "%s: %.*s", name,
-								   v.val.string.len, v.val.string.val);
-		}
-	}
-}
-
-/*
  * target_from_row reads the six endpoint columns of a claimed row that
  * start at first (url, headers, secure_ssl, hmac_enabled, secret, tag).
  */
 static void
-target_from_row(HeapTuple tup, TupleDesc desc, int first, WhTarget *t)
+target_from_row(HeapTuple tup, TupleDesc desc, int first,
+				const pg_uuid_t *webhook, WhTarget *t)
 {
 	bool		isnull;
 	Datum		headers = SPI_getbinval(tup, desc, first + 1, &isnull);
 
 	t->url = wh_col_text(tup, desc, first);
-	t->headers = isnull ? NULL : DatumGetJsonbPCopy(headers);
+	t->headers = isnull ? NULL :
+		wh_header_set_get(webhook, first == C_ALERT_URL,
+						  DatumGetJsonbP(headers));
 	t->secure_ssl = wh_col_bool(tup, desc, first + 2);
 	t->hmac_enabled = wh_col_bool(tup, desc, first + 3);
 	t->secret = wh_col_text(tup, desc, first + 4);
@@ -139,6 +143,18 @@ forget_secret(WhTarget *t)
 }
 
 /*
+ * forget_target lets go of what a target holds beyond its memory.
+ */
+static void
+forget_target(WhTarget *t)
+{
+	forget_secret(t);
+	if (t->headers != NULL)
+		wh_header_set_release(t->headers);
+	t->headers = NULL;
+}
+
+/*
  * prepare_request fills in an HTTP request to a target: the body, the
  * Standard Webhooks headers (signed when the target has hmacEnabled, D6)
  * and the target's custom headers.  id is the webhook-id.
@@ -147,22 +163,23 @@ static void
 prepare_request(WhRequest *req, const WhTarget *t, const char *id,
 				TimestampTz at, char *body)
 {
-	char		ts[32];
+	char	   *ts;
 
 	req->url = pstrdup(t->url);
 	req->body = body;
 	req->body_len = strlen(body);
 	req->secure_ssl = t->secure_ssl;
-	req->headers = NULL;
+	req->nlines = 0;
+	req->shared_lines = t->headers ? t->headers->lines : NULL;
 
-	snprintf(ts, sizeof(ts), "%ld", (long) (at / USECS_PER_SEC +
-											(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY));
+	ts = psprintf("%ld", (long) (at / USECS_PER_SEC +
+								 (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY));
 
-	wh_http_add_header(req, "Content-Type: application/json");
-	wh_http_add_header(req, "User-Agent: " WEBHOOKS_USER_AGENT);
-	wh_http_add_header(req, "Expect:");
-	wh_http_add_header(req, "webhook-id: %s", id);
-	wh_http_add_header(req, "webhook-timestamp: %s", ts);
+	wh_http_add_line(req, "Content-Type: application/json");
+	wh_http_add_line(req, "User-Agent: " WEBHOOKS_USER_AGENT);
+	wh_http_add_line(req, "Expect:");
+	wh_http_add_line(req, psprintf("webhook-id: %s", id));
+	wh_http_add_line(req, psprintf("webhook-timestamp: %s", ts));
 
 	if (t->hmac_enabled && t->secret != NULL)
 	{
@@ -175,13 +192,11 @@ prepare_request(WhRequest *req, const WhTarget *t, const char *id,
 			wh_sign(key, key_len, id, ts, req->body, req->body_len, sig) < 0)
 			elog(ERROR, "webhooks: could not sign a delivery");
 		explicit_bzero(key, sizeof(key));
-		wh_http_add_header(req, "webhook-signature: %s", sig);
-		wh_http_add_header(req, "Socotra-Signature: %s", sig);
+		wh_http_add_line(req, psprintf("webhook-signature: %s", sig));
+		wh_http_add_line(req, psprintf("Socotra-Signature: %s", sig));
 		if (t->tag != NULL)
-			wh_http_add_header(req, "Socotra-Signature-Tag: %s", t->tag);
+			wh_http_add_line(req, psprintf("Socotra-Signature-Tag: %s", t->tag));
 	}
-	if (t->headers != NULL)
-		add_custom_headers(req, t->headers);
 }
 
 /*
@@ -227,6 +242,7 @@ wh_delivery_from_claim(HeapTuple tup, TupleDesc desc, MemoryContext cxt)
 	d->resend = wh_col_bool(tup, desc, C_RESEND);
 	d->attempted_at = GetCurrentTimestamp();
 	d->sent = true;
+	d->outcome = WH_OUTCOME_NONE;
 
 	v = SPI_getbinval(tup, desc, C_TRIGGERS, &isnull);
 	if (!isnull)
@@ -256,38 +272,39 @@ wh_delivery_from_claim(HeapTuple tup, TupleDesc desc, MemoryContext cxt)
 
 	/* what must not be sent (a resend goes whatever the state, D10) */
 	if (SPI_getbinval(tup, desc, C_URL, &isnull), isnull)
-		settle(d, "dropped", NULL, "webhook deleted");
+		settle(d, WH_OUTCOME_DROPPED, NULL, "webhook deleted");
 	else if (SPI_getbinval(tup, desc, C_PAYLOAD, &isnull), isnull)
-		settle(d, "dropped", NULL, "event no longer stored");
+		settle(d, WH_OUTCOME_DROPPED, NULL, "event no longer stored");
 	else if (!d->resend && !wh_col_bool(tup, desc, C_ENABLED))
-		settle(d, "dropped", NULL, "webhook disabled");
+		settle(d, WH_OUTCOME_DROPPED, NULL, "webhook disabled");
 	else if (!d->resend && wh_col_bool(tup, desc, C_SUSPENDED))
 	{
 		if (d->divert)
 		{
-			settle(d, "failed", "suspended", "webhook suspended");
+			settle(d, WH_OUTCOME_FAILED, "suspended", "webhook suspended");
 			d->divert_now = true;
 		}
 		else
-			settle(d, "dropped", NULL, "webhook suspended");
+			settle(d, WH_OUTCOME_DROPPED, NULL, "webhook suspended");
 	}
 	else
 	{
 		WhTarget	t;
 		char		id[ULID_TEXT_LEN + 1];
 
-		target_from_row(tup, desc, C_URL, &t);
+		target_from_row(tup, desc, C_URL, &d->webhook, &t);
 		ulid_encode(d->event.data, id);
 		prepare_request(&d->req, &t, id, d->attempted_at,
 						wh_col_text(tup, desc, C_PAYLOAD));
 		forget_secret(&t);
+		d->target_headers = t.headers;	/* released with the delivery */
 	}
 
 	/* what a failure notice would need (D9) */
 	if (SPI_getbinval(tup, desc, C_ALERT_URL, &isnull), !isnull)
 	{
 		d->alert = palloc(sizeof(WhTarget));
-		target_from_row(tup, desc, C_ALERT_URL, d->alert);
+		target_from_row(tup, desc, C_ALERT_URL, &d->webhook, d->alert);
 		d->webhook_name = wh_col_text(tup, desc, C_NAME);
 		d->event_type = wh_col_text(tup, desc, C_EVENT_TYPE);
 	}
@@ -303,7 +320,7 @@ wh_delivery_from_claim(HeapTuple tup, TupleDesc desc, MemoryContext cxt)
 static void
 final_failure(WhDelivery *d)
 {
-	d->outcome = "failed";
+	d->outcome = WH_OUTCOME_FAILED;
 	d->divert_now = d->divert || d->resend;
 	d->suspend_now = d->suspend;
 	d->alert_now = d->alert != NULL;
@@ -319,7 +336,15 @@ judge(WhDelivery *d)
 	int			status = WH_STATUS_NONE;
 	int			match;
 
-	Assert(d->sent && !d->is_alert && d->outcome == NULL);
+	Assert(d->sent && !d->is_alert && d->outcome == WH_OUTCOME_NONE);
+
+	/* the slice of the answer, as text the attempt log can hold */
+	if (req->response_len > 0)
+	{
+		d->response = palloc(WH_CLEAN_TEXT_SIZE(req->response_len));
+		wh_clean_text(req->response, req->response_len,
+					  GetDatabaseEncoding() == PG_UTF8, d->response);
+	}
 
 	if (req->blocked)
 	{
@@ -333,7 +358,7 @@ judge(WhDelivery *d)
 		status = req->status;
 		if (wh_status_is_success(status))
 		{
-			d->outcome = "delivered";
+			d->outcome = WH_OUTCOME_DELIVERED;
 			return;
 		}
 		d->message = psprintf("HTTP %d", status);
@@ -360,7 +385,7 @@ judge(WhDelivery *d)
 		 * Not a failure this webhook handles: recorded and dropped.  A
 		 * resend keeps its diverted record, brought up to date (D10).
 		 */
-		d->outcome = "failed";
+		d->outcome = WH_OUTCOME_FAILED;
 		d->trigger = NULL;
 		d->divert_now = d->resend;
 		return;
@@ -385,7 +410,7 @@ judge(WhDelivery *d)
 										 wh_parse_retry_after(req->retry_after,
 															  time(NULL)),
 										 delay);
-		d->outcome = "retrying";
+		d->outcome = WH_OUTCOME_RETRYING;
 		d->retry_at = GetCurrentTimestamp() + delay * 1000;
 	}
 }
@@ -421,6 +446,7 @@ wh_delivery_alert(const WhDelivery *failed, MemoryContext cxt)
 
 	a->is_alert = true;
 	a->sent = true;
+	a->outcome = WH_OUTCOME_NONE;
 	a->tenant = failed->tenant;
 	a->webhook = failed->webhook;
 	a->event = failed->event;
@@ -447,6 +473,12 @@ wh_delivery_alert(const WhDelivery *failed, MemoryContext cxt)
 					 failed->suspend_now ? "true" : "false");
 
 	prepare_request(&a->req, failed->alert, id, a->attempted_at, body.data);
+	if (failed->alert->headers != NULL)
+	{
+		/* the notice keeps the set its lines come from */
+		a->target_headers = failed->alert->headers;
+		a->target_headers->refs++;
+	}
 	MemoryContextSwitchTo(old);
 	return a;
 }
@@ -460,7 +492,9 @@ wh_delivery_free(WhDelivery *d)
 	MemoryContext cxt = d->cxt;
 
 	if (d->alert)
-		forget_secret(d->alert);
+		forget_target(d->alert);
+	if (d->target_headers)
+		wh_header_set_release(d->target_headers);
 	wh_http_release(&d->req);
 	if (spare_count < MAX_SPARE_CONTEXTS)
 	{
@@ -469,4 +503,64 @@ wh_delivery_free(WhDelivery *d)
 	}
 	else
 		MemoryContextDelete(cxt);
+}
+
+/*
+ * Lists of deliveries in one state.  Moving a delivery between lists is
+ * a state transition, checked here.
+ */
+void
+wh_list_init(WhDeliveryList *list)
+{
+	dlist_init(&list->head);
+	list->count = 0;
+}
+
+void
+wh_list_push(WhDeliveryList *list, WhDelivery *d, WhDeliveryState state)
+{
+#ifdef USE_ASSERT_CHECKING
+	static const bool allowed[4][4] = {
+		/* from CLAIMED: to SENDING or, settled at claim, JUDGED */
+		[WH_DELIVERY_CLAIMED] = {[WH_DELIVERY_SENDING] = true, [WH_DELIVERY_JUDGED] = true},
+		[WH_DELIVERY_SENDING] = {[WH_DELIVERY_JUDGED] = true},
+		[WH_DELIVERY_JUDGED] = {[WH_DELIVERY_RECORDING] = true},
+		/* back from RECORDING when the transaction failed */
+		[WH_DELIVERY_RECORDING] = {[WH_DELIVERY_JUDGED] = true},
+	};
+
+	Assert(d->state == state ? state == WH_DELIVERY_CLAIMED && d->outcome == WH_OUTCOME_NONE :
+		   allowed[d->state][state]);
+	Assert(state < WH_DELIVERY_JUDGED || d->outcome != WH_OUTCOME_NONE);
+#endif
+	d->state = state;
+	dlist_push_tail(&list->head, &d->list_node);
+	list->count++;
+}
+
+WhDelivery *
+wh_list_pop(WhDeliveryList *list)
+{
+	if (dlist_is_empty(&list->head))
+	{
+		Assert(list->count == 0);
+		return NULL;
+	}
+	Assert(list->count > 0);
+	list->count--;
+	return dlist_container(WhDelivery, list_node,
+						   dlist_pop_head_node(&list->head));
+}
+
+/*
+ * wh_list_move moves every delivery of one list to the end of another,
+ * into the state of that list.
+ */
+void
+wh_list_move(WhDeliveryList *to, WhDeliveryList *from, WhDeliveryState state)
+{
+	WhDelivery *d;
+
+	while ((d = wh_list_pop(from)) != NULL)
+		wh_list_push(to, d, state);
 }

@@ -2,7 +2,21 @@
  *
  * delivery.h
  *	  One delivery of an event to a webhook, as the worker holds it: built
- *	  from a claimed queue row, sent, and judged.
+ *	  from a claimed queue row, sent, judged and recorded.
+ *
+ * A delivery the worker holds goes through these states, in this order
+ * (a delivery settled at claim skips SENDING; one taken back unsent goes
+ * from SENDING to JUDGED as "requeued"; one whose transaction failed goes
+ * back from RECORDING to JUDGED):
+ *
+ *	CLAIMED    its row is leased by a claim whose transaction has not yet
+ *	           committed; in the worker's claimed list
+ *	SENDING    with the HTTP client, which tells apart waiting for a
+ *	           connection, in flight and finished (WhRequestState)
+ *	JUDGED     its outcome is decided; in the worker's judged list
+ *	RECORDING  in the batch being recorded; freed once that commits
+ *
+ * Every held delivery is also on the worker's list of leases (window.h).
  *
  * IDENTIFICATION
  *	  src/delivery.h
@@ -12,26 +26,52 @@
 #ifndef WEBHOOKS_DELIVERY_H
 #define WEBHOOKS_DELIVERY_H
 
+#include "headers.h"
 #include "http.h"
+#include "outcome.h"
 
 /* where and how a request is sent: an endpoint as _claim() returns it */
 typedef struct WhTarget
 {
 	char	   *url;
-	Jsonb	   *headers;
+	WhHeaderSet *headers;		/* its custom headers, or NULL */
 	bool		secure_ssl;
 	bool		hmac_enabled;
 	char	   *secret;
 	char	   *tag;
 } WhTarget;
 
-/* the column of webhooks._claim() with the due time, for the cursor */
+/*
+ * The columns of webhooks._claim(), in order: the one description of its
+ * result, checked against the function when the worker prepares its call.
+ */
+typedef struct WhColumn
+{
+	const char *name;
+	Oid			type;
+} WhColumn;
+
+extern const WhColumn wh_claim_columns[];
+extern const int wh_claim_ncolumns;
+
+/* the column with the due time, for the worker's claim cursor */
 #define WH_CLAIM_DUE_AT 21
+
+typedef enum WhDeliveryState
+{
+	WH_DELIVERY_CLAIMED,
+	WH_DELIVERY_SENDING,
+	WH_DELIVERY_JUDGED,
+	WH_DELIVERY_RECORDING
+} WhDeliveryState;
 
 typedef struct WhDelivery
 {
 	WhRequest	req;			/* first, so a request is its delivery */
-	dlist_node	done_node;		/* in the worker's list of outcomes */
+	WhDeliveryState state;
+	dlist_node	list_node;		/* in the list of its state */
+	dlist_node	lease_node;		/* in the worker's leases, by expiry */
+	TimestampTz lease_until;	/* when its lease runs out */
 	MemoryContext cxt;			/* holds this delivery and all it points to */
 
 	pg_uuid_t	tenant;
@@ -51,19 +91,29 @@ typedef struct WhDelivery
 	int			retry_type;		/* 0, WH_POLICY_LINEAR or _EXPONENTIAL */
 	int64		retry_interval;
 	int			retry_attempts;
+	WhHeaderSet *target_headers;	/* the custom lines its request sends */
 	WhTarget   *alert;			/* the alert endpoint, or NULL */
 	char	   *webhook_name;	/* for the alert notice */
 	char	   *event_type;
 
 	/* the outcome */
-	const char *outcome;		/* delivered, retrying, failed, dropped */
+	WhOutcome	outcome;
 	const char *trigger;		/* the matched trigger, or NULL */
 	char	   *message;		/* why it failed, or NULL */
+	char	   *response;		/* the response slice as valid text, or NULL */
 	TimestampTz retry_at;		/* when outcome is retrying */
 	bool		divert_now;
 	bool		suspend_now;
 	bool		alert_now;		/* a failure notice is due (D9) */
+	bool		unrecordable;	/* _record() refused it even stripped */
 } WhDelivery;
+
+/* a list of deliveries in one state, that keeps its own count */
+typedef struct WhDeliveryList
+{
+	dlist_head	head;
+	int			count;
+} WhDeliveryList;
 
 extern WhDelivery *wh_delivery_from_claim(HeapTuple tup, TupleDesc desc,
 										  MemoryContext cxt);
@@ -71,5 +121,15 @@ extern void wh_delivery_judge(WhDelivery *d);
 extern WhDelivery *wh_delivery_alert(const WhDelivery *failed,
 									 MemoryContext cxt);
 extern void wh_delivery_free(WhDelivery *d);
+
+extern void wh_list_init(WhDeliveryList *list);
+extern void wh_list_push(WhDeliveryList *list, WhDelivery *d,
+						 WhDeliveryState state);
+extern WhDelivery *wh_list_pop(WhDeliveryList *list);
+extern void wh_list_move(WhDeliveryList *to, WhDeliveryList *from,
+						 WhDeliveryState state);
+
+#define wh_list_foreach(iter, list) dlist_foreach(iter, &(list)->head)
+#define wh_list_delivery(iter) dlist_container(WhDelivery, list_node, (iter).cur)
 
 #endif							/* WEBHOOKS_DELIVERY_H */

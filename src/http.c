@@ -31,13 +31,15 @@
 
 #include "http.h"
 #include "netblock.h"
+#include "resolve.h"
 #include "webhooks.h"
 
 #define MAX_POOLED_HANDLES	256
 #define EPOLL_BATCH			256
-#define ORIGIN_KEY_LEN		256
+#define ORIGIN_KEY_LEN		WH_HOST_KEY_LEN
+#define RESOLVE_POLL_MS		5	/* how often a lookup in progress is looked at */
 
-/* requests going to one scheme://host:port */
+/* requests going to one address and port */
 typedef struct WhOrigin
 {
 	char		key[ORIGIN_KEY_LEN];	/* hash key */
@@ -49,6 +51,7 @@ static CURLM *multi = NULL;
 static int	epoll_fd = -1;
 static int64 timer_deadline_us = -1;	/* curl's next timeout; -1: none */
 static int	inflight = 0;		/* started and not finished, waiting included */
+static int	done_count = 0;		/* on the done list */
 static int	max_active_per_origin = 8;
 static HTAB *origins = NULL;
 static dlist_head done_list = DLIST_STATIC_INIT(done_list);
@@ -276,51 +279,45 @@ long
 wh_http_timeout_ms(void)
 {
 	int64		left;
+	long		ms;
 
 	if (timer_deadline_us < 0)
-		return -1;
+		return wh_hosts_resolving() ? RESOLVE_POLL_MS : -1;
 	left = timer_deadline_us - now_us();
-	return left <= 0 ? 0 : (long) ((left + 999) / 1000);
+	ms = left <= 0 ? 0 : (long) ((left + 999) / 1000);
+	return wh_hosts_resolving() ? Min(ms, RESOLVE_POLL_MS) : ms;
 }
 
 /*
- * wh_http_add_header appends one formatted header line to a request.
+ * wh_http_add_line adds one of a request's own header lines, which must
+ * stay valid until the request is released.  The lines are linked in
+ * place: no copy, no allocation, whatever their length.
  */
 void
-wh_http_add_header(WhRequest *req, const char *fmt,...)
+wh_http_add_line(WhRequest *req, const char *line)
 {
-	char		line[8192 + 512];
-	va_list		ap;
 	struct curl_slist *l;
 
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	l = curl_slist_append(req->headers, line);
-	if (l == NULL)
-		elog(ERROR, "webhooks: out of memory for request headers");
-	req->headers = l;
+	Assert(req->state == WH_REQUEST_IDLE);
+	if (req->nlines >= WH_REQUEST_LINES)
+		elog(ERROR, "webhooks: too many header lines in a request");
+	l = &req->lines[req->nlines];
+	l->data = (char *) line;	/* libcurl only reads it */
+	l->next = NULL;
+	if (req->nlines > 0)
+		req->lines[req->nlines - 1].next = l;
+	req->nlines++;
 }
 
 /*
- * origin_of finds (or makes) the origin of a URL: what comes between
- * "://" and the path.
+ * origin_of finds (or makes) an origin by its key, "address port".
  */
 static WhOrigin *
-origin_of(const char *url)
+origin_of(const char *key)
 {
-	char		key[ORIGIN_KEY_LEN];
-	const char *start = strstr(url, "://");
-	size_t		len;
 	bool		found;
-	WhOrigin   *o;
+	WhOrigin   *o = hash_search(origins, key, HASH_ENTER, &found);
 
-	start = start ? start + 3 : url;
-	len = strcspn(start, "/?#");
-	len = Min(len + (start - url), ORIGIN_KEY_LEN - 1);
-	memcpy(key, url, len);
-	key[len] = '\0';
-	o = hash_search(origins, key, HASH_ENTER, &found);
 	if (!found)
 	{
 		o->active = 0;
@@ -338,11 +335,22 @@ hand_over(WhRequest *req)
 	CURL	   *easy = pool_size > 0 ? pool[--pool_size] : curl_easy_init();
 	CURLMcode	mrc;
 
+	struct curl_slist *headers = req->shared_lines;
+
 	if (easy == NULL)
 		elog(ERROR, "webhooks: could not create a libcurl handle");
+	Assert(req->state == WH_REQUEST_IDLE || req->state == WH_REQUEST_WAITING);
 	Assert(req->origin != NULL && req->easy == NULL);
+	req->state = WH_REQUEST_ACTIVE;
 	req->easy = easy;
 	req->origin->active++;
+
+	/* the request's own lines, then the endpoint's */
+	if (req->nlines > 0)
+	{
+		req->lines[req->nlines - 1].next = req->shared_lines;
+		headers = &req->lines[0];
+	}
 
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, req);
 	curl_easy_setopt(easy, CURLOPT_URL, req->url);
@@ -355,7 +363,7 @@ hand_over(WhRequest *req)
 	curl_easy_setopt(easy, CURLOPT_POST, 1L);
 	curl_easy_setopt(easy, CURLOPT_POSTFIELDS, req->body);
 	curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) req->body_len);
-	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, req->headers);
+	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, req->timeout_ms);
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, req->timeout_ms);
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, req->secure_ssl ? 1L : 0L);
@@ -369,6 +377,13 @@ hand_over(WhRequest *req)
 	curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, prereq_cb);
 	curl_easy_setopt(easy, CURLOPT_PREREQDATA, req);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, req->error);
+	if (req->host->pin != NULL)
+	{
+		/* connect to the addresses the origin was counted by */
+		req->pin = req->host->pin;
+		req->pin->refs++;
+		curl_easy_setopt(easy, CURLOPT_RESOLVE, &req->pin->line);
+	}
 	/* answers are read up to 64 kB and mostly tiny: a small buffer will do */
 	curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, 4096L);
 
@@ -379,14 +394,85 @@ hand_over(WhRequest *req)
 }
 
 /*
- * wh_http_start sends a request, at once or when its origin has a free
- * connection.  Its url, body and headers must stay valid until it is
- * released.  The timeout counts from when libcurl gets it.
+ * done puts a finished request on the done list.
+ */
+static void
+done(WhRequest *req)
+{
+	Assert(req->state != WH_REQUEST_DONE);
+	inflight--;
+	Assert(inflight >= 0);
+	req->state = WH_REQUEST_DONE;
+	dlist_push_tail(&done_list, &req->node);
+	done_count++;
+}
+
+/*
+ * finish_unsent ends a request that never reached libcurl.
+ */
+static void
+finish_unsent(WhRequest *req, CURLcode result, const char *error)
+{
+	req->result = result;
+	req->status = 0;
+	req->duration_ms = (now_us() - req->started_us) / 1000.0;
+	strlcpy(req->error, error, sizeof(req->error));
+	done(req);
+}
+
+/*
+ * route sends a request whose host is known on: to libcurl, to its
+ * origin's queue, or, when its host cannot be reached, to the done list.
+ */
+static void
+route(WhRequest *req)
+{
+	WhHost	   *h = req->host;
+
+	switch (h->state)
+	{
+		case WH_HOST_RESOLVING:
+			req->state = WH_REQUEST_WAITING;
+			dlist_push_tail(&h->pending, &req->node);
+			return;
+		case WH_HOST_FAILED:
+			req->state = WH_REQUEST_IDLE;
+			finish_unsent(req, CURLE_COULDNT_RESOLVE_HOST, h->error);
+			return;
+		case WH_HOST_RESOLVED:
+			break;
+	}
+	if (h->blocked)
+	{
+		req->state = WH_REQUEST_IDLE;
+		req->blocked = true;
+		finish_unsent(req, CURLE_COULDNT_CONNECT,
+					  "every address of the host is blocked");
+		return;
+	}
+	req->origin = origin_of(h->origin);
+	if (req->origin->active < max_active_per_origin)
+		hand_over(req);
+	else
+	{
+		req->state = WH_REQUEST_WAITING;
+		dlist_push_tail(&req->origin->waiting, &req->node);
+	}
+}
+
+/*
+ * wh_http_start sends a request, at once or when its host is resolved and
+ * its origin has a free connection.  Its url, body and header lines must
+ * stay valid until it is released.  The timeout counts from when libcurl
+ * gets it; a lookup of its host may take as long again.
  */
 void
 wh_http_start(WhRequest *req, long timeout_ms)
 {
+	Assert(req->state == WH_REQUEST_IDLE);
 	req->easy = NULL;
+	req->pin = NULL;
+	req->origin = NULL;
 	req->status = 0;
 	req->result = CURLE_OK;
 	req->blocked = false;
@@ -396,13 +482,53 @@ wh_http_start(WhRequest *req, long timeout_ms)
 	req->response_read = 0;
 	req->retry_after[0] = '\0';
 	req->timeout_ms = timeout_ms;
-	req->origin = origin_of(req->url);
+	req->started_us = now_us();
+	req->host = wh_host_of(req->url, req->started_us);
 	inflight++;
+	route(req);
+}
 
-	if (req->origin->active < max_active_per_origin)
-		hand_over(req);
-	else
-		dlist_push_tail(&req->origin->waiting, &req->wait_node);
+/*
+ * poll_lookups sends on the requests of hosts whose lookup finished, and
+ * ends those that waited for one longer than their timeout.
+ */
+static void
+poll_lookups(void)
+{
+	int64		now = now_us();
+	WhHost	   *h;
+	dlist_iter	it;
+
+	while ((h = wh_host_next_resolved(now)) != NULL)
+	{
+		while (!dlist_is_empty(&h->pending))
+		{
+			WhRequest  *req = dlist_container(WhRequest, node,
+											  dlist_pop_head_node(&h->pending));
+
+			Assert(req->state == WH_REQUEST_WAITING);
+			req->state = WH_REQUEST_IDLE;
+			route(req);
+		}
+	}
+	dlist_foreach(it, wh_hosts_resolving_list())
+	{
+		dlist_mutable_iter r;
+
+		h = dlist_container(WhHost, resolving_node, it.cur);
+		dlist_foreach_modify(r, &h->pending)
+		{
+			WhRequest  *req = dlist_container(WhRequest, node, r.cur);
+
+			if (now - req->started_us < (int64) req->timeout_ms * 1000)
+				continue;
+			dlist_delete(&req->node);
+			req->state = WH_REQUEST_IDLE;
+			finish_unsent(req, CURLE_OPERATION_TIMEDOUT,
+						  psprintf("Resolving timed out after %ld milliseconds",
+								   req->timeout_ms));
+		}
+	}
 }
 
 /*
@@ -425,15 +551,17 @@ finish(CURL *easy, CURLcode result)
 	req->duration_ms = total * 1000.0;
 	if (result != CURLE_OK && req->error[0] == '\0')
 		strlcpy(req->error, curl_easy_strerror(result), sizeof(req->error));
-	inflight--;
-	Assert(inflight >= 0);
-	dlist_push_tail(&done_list, &req->node);
+	Assert(req->state == WH_REQUEST_ACTIVE);
+	if (req->pin != NULL)
+		wh_pin_release(req->pin);
+	req->pin = NULL;
+	done(req);
 
 	/* the origin's connection is free: the next one waiting may go */
 	req->origin->active--;
 	Assert(req->origin->active >= 0 && req->origin->active < max_active_per_origin);
 	if (!dlist_is_empty(&req->origin->waiting))
-		hand_over(dlist_container(WhRequest, wait_node,
+		hand_over(dlist_container(WhRequest, node,
 								  dlist_pop_head_node(&req->origin->waiting)));
 	else if (req->origin->active == 0)
 		hash_search(origins, req->origin->key, HASH_REMOVE, NULL);
@@ -481,6 +609,8 @@ wh_http_drive(void)
 		if (msg->msg == CURLMSG_DONE)
 			finish(msg->easy_handle, msg->data.result);
 	}
+	if (wh_hosts_resolving())
+		poll_lookups();
 }
 
 /*
@@ -489,9 +619,27 @@ wh_http_drive(void)
 WhRequest *
 wh_http_next_done(void)
 {
+	WhRequest  *req;
+
 	if (dlist_is_empty(&done_list))
+	{
+		Assert(done_count == 0);
 		return NULL;
-	return dlist_container(WhRequest, node, dlist_pop_head_node(&done_list));
+	}
+	req = dlist_container(WhRequest, node, dlist_pop_head_node(&done_list));
+	Assert(req->state == WH_REQUEST_DONE && done_count > 0);
+	req->state = WH_REQUEST_IDLE;
+	done_count--;
+	return req;
+}
+
+/*
+ * wh_http_done_count returns how many finished requests wait to be taken.
+ */
+int
+wh_http_done_count(void)
+{
+	return done_count;
 }
 
 /*
@@ -501,9 +649,7 @@ wh_http_next_done(void)
 void
 wh_http_release(WhRequest *req)
 {
-	if (req->headers)
-		curl_slist_free_all(req->headers);
-	req->headers = NULL;
+	Assert(req->state == WH_REQUEST_IDLE);
 	if (req->easy)
 	{
 		curl_easy_reset(req->easy);
@@ -525,15 +671,36 @@ wh_http_take_waiting(void)
 	HASH_SEQ_STATUS seq;
 	WhOrigin   *o;
 	List	   *taken = NIL;
+	dlist_iter	it;
 
+	/* those waiting for their host's lookup */
+	dlist_foreach(it, wh_hosts_resolving_list())
+	{
+		WhHost	   *h = dlist_container(WhHost, resolving_node, it.cur);
+
+		while (!dlist_is_empty(&h->pending))
+		{
+			WhRequest  *req = dlist_container(WhRequest, node,
+											  dlist_pop_head_node(&h->pending));
+
+			Assert(req->state == WH_REQUEST_WAITING);
+			req->state = WH_REQUEST_IDLE;
+			inflight--;
+			taken = lappend(taken, req);
+		}
+	}
+
+	/* those waiting for a connection */
 	hash_seq_init(&seq, origins);
 	while ((o = hash_seq_search(&seq)) != NULL)
 	{
 		while (!dlist_is_empty(&o->waiting))
 		{
-			WhRequest  *req = dlist_container(WhRequest, wait_node,
+			WhRequest  *req = dlist_container(WhRequest, node,
 											  dlist_pop_head_node(&o->waiting));
 
+			Assert(req->state == WH_REQUEST_WAITING);
+			req->state = WH_REQUEST_IDLE;
 			req->origin = NULL;
 			inflight--;
 			taken = lappend(taken, req);

@@ -147,6 +147,40 @@ parse_header_map(JsonbContainer *map, const char *field, List *headers)
 }
 
 /*
+ * check_header_limits checks an endpoint's headers as they stand after a
+ * request against the limits that keep building and sending a request
+ * cheap: how many headers, how many values each, and their size as sent.
+ * Values are never part of the message; they can be secrets.
+ */
+static void
+check_header_limits(List *headers, const char *field)
+{
+	ListCell   *lc;
+	uint64		bytes;
+
+	if (list_length(headers) > webhooks_max_headers)
+		jb_invalid(field,
+				   psprintf("an endpoint may have at most %d custom headers",
+							webhooks_max_headers), NULL);
+	foreach(lc, headers)
+	{
+		WhHeader   *h = lfirst(lc);
+
+		if (list_length(h->values) > webhooks_max_header_values)
+			jb_invalid(jb_path(field, h->name),
+					   psprintf("a header may have at most %d values, this one has %d",
+								webhooks_max_header_values,
+								list_length(h->values)), NULL);
+	}
+	bytes = wh_headers_bytes(headers);
+	if (bytes > (uint64) webhooks_max_headers_bytes)
+		jb_invalid(field,
+				   psprintf("an endpoint's custom headers may take at most %d bytes as sent, these take " UINT64_FORMAT,
+							webhooks_max_headers_bytes, bytes),
+				   "Each value is sent as a line of its own: the name, \": \", the value and CRLF.");
+}
+
+/*
  * parse_endpoint applies an endpoint request to ep: a CreateEndpointRequest
  * when !update, else an UpdateEndpointRequest.  Checks that depend on the
  * whole endpoint are left to finish_endpoint.
@@ -196,10 +230,8 @@ parse_endpoint(JsonbContainer *obj, const char *path, WhEndpoint *ep,
 			ep->headers = parse_header_map(map, jb_path(path, "headers"),
 										   ep->headers);
 	}
-	if (list_length(ep->headers) > webhooks_max_headers)
-		jb_invalid(jb_path(path, update ? "addHeaders" : "headers"),
-				   psprintf("an endpoint may have at most %d custom headers",
-							webhooks_max_headers), NULL);
+	check_header_limits(ep->headers,
+						jb_path(path, update ? "addHeaders" : "headers"));
 
 	jb_get_bool(obj, path, "secureSsl", &ep->secure_ssl);
 	jb_get_bool(obj, path, "hmacEnabled", &ep->hmac_enabled);

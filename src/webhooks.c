@@ -11,6 +11,7 @@
  */
 #include "pg_prelude.h"
 
+#include "checks.h"
 #include "netblock.h"
 #include "shmem.h"
 #include "webhooks.h"
@@ -44,6 +45,8 @@ int			webhooks_max_name_length = 255;
 int			webhooks_max_url_length = 2048;
 int			webhooks_max_headers = 50;
 int			webhooks_max_header_value_bytes = 8192;
+int			webhooks_max_header_values = 16;
+int			webhooks_max_headers_bytes = 16 * 1024;
 int			webhooks_max_event_types = 500;
 
 /*
@@ -93,6 +96,11 @@ assign_blocked_networks(const char *newval, void *extra)
 	webhooks_blocked_networks = list->nets;
 	webhooks_blocked_network_count = list->count;
 }
+
+/* the longest value allowed, under the longest name, fits in the headers' cap */
+StaticAssertDecl(WH_MAX_HEADER_NAME_LEN + WH_HEADER_LINE_OVERHEAD +
+				 WH_HEADER_VALUE_BYTES_CAP <= WH_HEADERS_BYTES_CAP,
+				 "a header line of the longest name and value must fit in WH_HEADERS_BYTES_CAP");
 
 /*
  * define_limit defines one of the request limits of DESIGN.md D5.
@@ -146,8 +154,15 @@ _PG_init(void)
 				 &webhooks_max_headers, 50, 0, 1000, 0);
 	define_limit("webhooks.max_header_value_bytes",
 				 "Longest custom header value.",
-				 &webhooks_max_header_value_bytes, 8192, 1, 65536,
-				 GUC_UNIT_BYTE);
+				 &webhooks_max_header_value_bytes, 8192, 1,
+				 WH_HEADER_VALUE_BYTES_CAP, GUC_UNIT_BYTE);
+	define_limit("webhooks.max_header_values",
+				 "Most values of one custom header.",
+				 &webhooks_max_header_values, 16, 1, 1000, 0);
+	define_limit("webhooks.max_headers_bytes",
+				 "Largest size of an endpoint's custom headers as sent.",
+				 &webhooks_max_headers_bytes, 16 * 1024, 0,
+				 WH_HEADERS_BYTES_CAP, GUC_UNIT_BYTE);
 	define_limit("webhooks.max_event_types",
 				 "Most event types a webhook may subscribe to.",
 				 &webhooks_max_event_types, 500, 1, 10000, 0);

@@ -48,6 +48,8 @@ extern int	webhooks_max_name_length;
 extern int	webhooks_max_url_length;
 extern int	webhooks_max_headers;
 extern int	webhooks_max_header_value_bytes;
+extern int	webhooks_max_header_values;
+extern int	webhooks_max_headers_bytes;
 extern int	webhooks_max_event_types;
 
 #endif							/* WEBHOOKS_H */

@@ -6,7 +6,8 @@
  *	  and tags.  The first byte picks the check; the rest is the value.
  *	  Beyond not crashing, accepted values must keep their promises: an
  *	  accepted trigger is one of the documented forms, an accepted event
- *	  type matches itself, an accepted whsec_ secret decodes to 24-64 bytes.
+ *	  type matches itself, an accepted whsec_ secret decodes to 24-64 bytes,
+ *	  and response text cleaned for the attempt log is valid text.
  *
  * IDENTIFICATION
  *	  test/fuzz/fuzz_checks.c
@@ -18,6 +19,7 @@
 #include <string.h>
 
 #include "checks.h"
+#include "clean_text.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -36,7 +38,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data + 1, len);
 	text[len] = '\0';
 
-	switch (data[0] % 8)
+	switch (data[0] % 9)
 	{
 		case 0:
 			(void) wh_check_url(text, len, 2048);
@@ -88,6 +90,29 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					*type = '\0';
 				(void) wh_event_type_matches(text, nul ? type : type + 0);
 				*type = save;
+			}
+			break;
+		case 8:
+			{
+				/*
+				 * Cleaned text is NUL-free valid UTF-8 (cleaning it again
+				 * changes nothing), or printable ASCII, and never longer
+				 * than its bound.
+				 */
+				bool		utf8 = data[0] & 0x80;
+				char	   *once = malloc(WH_CLEAN_TEXT_SIZE(len));
+				size_t		n = wh_clean_text(text, len, utf8, once);
+				char	   *twice = malloc(WH_CLEAN_TEXT_SIZE(n));
+
+				if (n >= WH_CLEAN_TEXT_SIZE(len) || strlen(once) != n ||
+					wh_clean_text(once, n, utf8, twice) != n ||
+					memcmp(once, twice, n) != 0)
+					abort();
+				for (size_t i = 0; !utf8 && i < n; i++)
+					if ((unsigned char) once[i] >= 0x7F)
+						abort();
+				free(once);
+				free(twice);
 			}
 			break;
 	}

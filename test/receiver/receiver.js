@@ -669,9 +669,12 @@ function onRequest(req, res) {
 
 let server;
 try {
+  // headers up to libcurl's own 1 MB limit, so that tests see all the
+  // worker sends (Node's default is 16 KiB)
+  const maxHeaderSize = 1024 * 1024;
   server = opts.tlsCert
-    ? https.createServer({ cert: fs.readFileSync(opts.tlsCert), key: fs.readFileSync(opts.tlsKey) }, onRequest)
-    : http.createServer(onRequest);
+    ? https.createServer({ cert: fs.readFileSync(opts.tlsCert), key: fs.readFileSync(opts.tlsKey), maxHeaderSize }, onRequest)
+    : http.createServer({ maxHeaderSize }, onRequest);
 } catch (e) {
   usage(`cannot start: ${e.message}`);
 }

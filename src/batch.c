@@ -1,0 +1,884 @@
+/*-------------------------------------------------------------------------
+ *
+ * batch.c
+ *	  The delivery worker's transactions.
+ *
+ * One short transaction does, in this order:
+ *
+ *	- check that the extension is there, at the library's version, and
+ *	  that its tables can be locked without waiting;
+ *	- renew the leases of held deliveries past half their lease, so that
+ *	  the claim below cannot take them again (window.c);
+ *	- record every judged outcome with one call of webhooks._record();
+ *	- apply the retention settings, about once a minute;
+ *	- claim more due deliveries (webhooks._claim()) while the window has
+ *	  room, and learn when the next one not yet due comes due.
+ *
+ * A recording that fails is retried in parts: the next transaction records
+ * the batch in halves, each in a subtransaction, down to the one outcome
+ * that cannot be recorded.  That one is logged by its keys, recorded again
+ * without its text and failure handling, and if even that fails, left for
+ * its lease to run out (it is then sent again).  One bad row thus stops
+ * recording for one retry interval at most.
+ *
+ * The shapes of _claim's result and of _record's arguments are described
+ * once, here and in delivery.c, and checked against the installed functions
+ * when the statements are prepared; _record is called with named
+ * arguments.
+ *
+ * IDENTIFICATION
+ *	  src/batch.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "pg_prelude.h"
+
+#include <malloc.h>
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_extension.h"
+#include "commands/dbcommands.h"
+#include "commands/extension.h"
+#include "pgstat.h"
+#include "storage/lmgr.h"
+#include "utils/fmgroids.h"
+#include "utils/resowner.h"
+#include "utils/snapmgr.h"
+
+#include "batch.h"
+#include "shmem.h"
+#include "ulid.h"
+#include "webhooks.h"
+
+#define CLEANUP_INTERVAL_MS 60000
+#define CURSOR_RESET_MS 1000
+#define HOLD_CLAIMS_MS 100
+#define MAX_RENEW 10000			/* leases renewed in one transaction */
+
+/* the arguments of webhooks._record(), passed by name */
+enum
+{
+	R_T, R_W, R_E, R_ATTEMPT, R_ATTEMPTED_AT, R_DURATION, R_STATUS, R_ERROR,
+	R_OUTCOME, R_TRIGGER, R_RESPONSE, R_RETRY_AT, R_DIVERT, R_SUSPEND,
+	R_RESEND, RECORD_NARGS
+};
+
+static const struct
+{
+	const char *name;
+	Oid			elem;			/* the array's element type */
+	const char *cast;			/* what the text[] is cast to, or NULL */
+}			record_args[RECORD_NARGS] = {
+	[R_T] = {"t", UUIDOID},
+	[R_W] = {"w", UUIDOID},
+	[R_E] = {"e", UUIDOID},
+	[R_ATTEMPT] = {"attempt", INT4OID},
+	[R_ATTEMPTED_AT] = {"attempted_at", TIMESTAMPTZOID},
+	[R_DURATION] = {"duration_ms", FLOAT8OID},
+	[R_STATUS] = {"status", INT4OID},
+	[R_ERROR] = {"error", TEXTOID},
+	[R_OUTCOME] = {"outcome", TEXTOID, "webhooks.outcome[]"},
+	[R_TRIGGER] = {"trigger", TEXTOID},
+	[R_RESPONSE] = {"response", TEXTOID},
+	[R_RETRY_AT] = {"retry_at", TIMESTAMPTZOID},
+	[R_DIVERT] = {"divert", BOOLOID},
+	[R_SUSPEND] = {"suspend", BOOLOID},
+	[R_RESEND] = {"resend", BOOLOID},
+};
+
+static SPIPlanPtr
+keep(const char *sql, int nargs, Oid *types)
+{
+	SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
+
+	if (plan == NULL || SPI_keepplan(plan) != 0)
+		elog(ERROR, "webhooks: could not prepare \"%s\"", sql);
+	return plan;
+}
+
+static int64
+lease_us(void)
+{
+	return (int64) webhooks_lease_seconds * USECS_PER_SEC;
+}
+
+/* ----------------------------------------------------------------
+ * Preparing and checking the statements
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * check_claim_shape runs the claim for no rows and compares the columns it
+ * returns with wh_claim_columns.
+ */
+static void
+check_claim_shape(WhWorker *w)
+{
+	Datum		args[6];
+	TupleDesc	desc;
+	bool		differs;
+
+	args[0] = Int32GetDatum(0);
+	args[1] = Int64GetDatum(0);
+	args[2] = PointerGetDatum(construct_empty_array(UUIDOID));
+	args[3] = TimestampTzGetDatum(DT_NOBEGIN);
+	args[4] = args[5] = UUIDPGetDatum(palloc0(sizeof(pg_uuid_t)));
+	if (SPI_execute_plan(w->plans.claim, args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "webhooks: could not run webhooks._claim()");
+	desc = SPI_tuptable->tupdesc;
+	differs = desc->natts != wh_claim_ncolumns;
+	for (int i = 0; !differs && i < desc->natts; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(desc, i);
+
+		if (strcmp(NameStr(a->attname), wh_claim_columns[i].name) != 0 ||
+			a->atttypid != wh_claim_columns[i].type)
+			differs = 1;
+	}
+	if (differs)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("webhooks: webhooks._claim() does not return what library version %s reads",
+						EXTVERSION),
+				 errhint("Reinstall the extension's files, then run ALTER EXTENSION webhooks UPDATE.")));
+}
+
+/*
+ * check_outcomes compares the labels of webhooks.outcome with
+ * wh_outcome_names.
+ */
+static void
+check_outcomes(void)
+{
+	bool		same;
+
+	if (SPI_execute("SELECT enumlabel FROM pg_catalog.pg_enum"
+					" WHERE enumtypid = 'webhooks.outcome'::pg_catalog.regtype"
+					" ORDER BY enumsortorder", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "webhooks: could not read the type webhooks.outcome");
+	same = SPI_processed == WH_OUTCOME_COUNT;
+	for (uint64 i = 0; same && i < SPI_processed; i++)
+		same = strcmp(SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1),
+					  wh_outcome_names[i]) == 0;
+	if (!same)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("webhooks: the type webhooks.outcome does not have the outcomes library version %s records",
+						EXTVERSION),
+				 errhint("Reinstall the extension's files, then run ALTER EXTENSION webhooks UPDATE.")));
+}
+
+static void
+free_plans(WhPlans *plans)
+{
+	SPIPlanPtr *all[] = {&plans->claim, &plans->record, &plans->renew,
+	&plans->next_due};
+
+	for (int i = 0; i < lengthof(all); i++)
+	{
+		if (*all[i] != NULL)
+			SPI_freeplan(*all[i]);
+		*all[i] = NULL;
+	}
+}
+
+/*
+ * prepare_plans makes the worker's statements for the extension as it is
+ * installed now, and checks that they fit the library.
+ */
+static void
+prepare_plans(WhWorker *w)
+{
+	Oid			claim_types[6] = {INT4OID, INT8OID, UUIDARRAYOID, TIMESTAMPTZOID,
+	UUIDOID, UUIDOID};
+	Oid			record_types[RECORD_NARGS];
+	Oid			renew_types[4] = {UUIDARRAYOID, UUIDARRAYOID, UUIDARRAYOID, INT8OID};
+	StringInfoData sql;
+
+	free_plans(&w->plans);
+
+	w->plans.claim = keep("SELECT * FROM webhooks._claim($1, $2, $3, $4, $5, $6)",
+						  6, claim_types);
+	check_claim_shape(w);
+	check_outcomes();
+
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, "SELECT webhooks._record(");
+	for (int i = 0; i < RECORD_NARGS; i++)
+	{
+		record_types[i] = get_array_type(record_args[i].elem);
+		appendStringInfo(&sql, "%s%s => $%d%s%s", i > 0 ? ", " : "",
+						 quote_identifier(record_args[i].name), i + 1,
+						 record_args[i].cast ? "::" : "",
+						 record_args[i].cast ? record_args[i].cast : "");
+	}
+	appendStringInfoChar(&sql, ')');
+	w->plans.record = keep(sql.data, RECORD_NARGS, record_types);
+	w->plans.renew = keep("SELECT webhooks._renew($1, $2, $3, $4)", 4, renew_types);
+	w->plans.next_due = keep("SELECT min(due_at) FROM webhooks._delivery"
+							 " WHERE due_at > now()", 0, NULL);
+}
+
+/* ----------------------------------------------------------------
+ * Is the extension there?
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * extension_version returns the installed version of the extension with
+ * this OID, or NULL.
+ */
+static char *
+extension_version(Oid ext)
+{
+	Relation	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	char	   *version = NULL;
+
+	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(ext));
+	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+	{
+		bool		isnull;
+		Datum		v = heap_getattr(tup, Anum_pg_extension_extversion,
+									 RelationGetDescr(rel), &isnull);
+
+		if (!isnull)
+			version = TextDatumGetCString(v);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return version;
+}
+
+/*
+ * extension_ready reports whether webhooks is installed in this database
+ * at the library's version, and takes the locks the batch needs on its
+ * tables, conditionally: when DROP EXTENSION (or anything else: autovacuum
+ * truncating the queue, a LOCK TABLE) holds one, the worker steps aside
+ * rather than deadlock with it or make it wait, and tries again shortly
+ * with all it holds.
+ */
+static WhReady
+extension_ready(WhWorker *w)
+{
+	static const char *const tables[] = {
+		"_delivery", "_webhook", "_event", "_attempt", "_webhook_stats",
+		"_diverted_event"
+	};
+	Oid			ext = get_extension_oid("webhooks", true);
+	Oid			nsp;
+	char	   *version;
+
+	if (!OidIsValid(ext))
+		return WH_EXTENSION_ABSENT;
+	version = extension_version(ext);
+	if (version == NULL)
+		return WH_EXTENSION_ABSENT;
+	if (strcmp(version, EXTVERSION) != 0)
+	{
+		/* said once, until it changes */
+		if (!w->version_warned)
+			ereport(LOG,
+					(errmsg("webhooks: the extension in database \"%s\" is version %s, the library is version %s: nothing is delivered until they match",
+							get_database_name(MyDatabaseId), version, EXTVERSION),
+					 errhint("Run ALTER EXTENSION webhooks UPDATE in that database.")));
+		w->version_warned = true;
+		return WH_EXTENSION_OTHER_VERSION;
+	}
+	if (w->version_warned)
+		ereport(LOG, (errmsg("webhooks: the extension is version %s again: delivering",
+							 version)));
+	w->version_warned = false;
+
+	nsp = get_namespace_oid(WEBHOOKS_SCHEMA, true);
+	if (!OidIsValid(nsp))
+		return WH_EXTENSION_ABSENT;
+	for (int i = 0; i < lengthof(tables); i++)
+	{
+		Oid			rel = get_relname_relid(tables[i], nsp);
+
+		if (!OidIsValid(rel))
+			return WH_EXTENSION_ABSENT;
+		if (!ConditionalLockRelationOid(rel, RowExclusiveLock))
+			return WH_EXTENSION_BUSY;
+	}
+
+	/* a new installation, or an updated one: statements made afresh */
+	if (ext != w->extension || w->plans.claim == NULL)
+	{
+		w->extension = InvalidOid;
+		prepare_plans(w);
+		w->extension = ext;
+	}
+	return WH_EXTENSION_READY;
+}
+
+/* ----------------------------------------------------------------
+ * Leases
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * wh_batch_next_renewal returns when the first held lease passes half its
+ * time, or 0 when nothing is held.
+ */
+TimestampTz
+wh_batch_next_renewal(WhWorker *w)
+{
+	WhDelivery *d = wh_window_first_lease(&w->window);
+
+	return d ? d->lease_until - lease_us() / 2 : 0;
+}
+
+/*
+ * renew_leases renews the lease of every held delivery past half its
+ * lease.
+ */
+static void
+renew_leases(WhWorker *w)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz until = GetCurrentTransactionStartTimestamp() + lease_us();
+	WhDelivery **due = NULL;
+	Datum	   *keys[3];
+	Datum		args[4];
+	int			n = 0;
+
+	for (WhDelivery *d = wh_window_first_lease(&w->window);
+		 d != NULL && d->lease_until - lease_us() / 2 <= now && n < MAX_RENEW;
+		 d = wh_window_next_lease(&w->window, d))
+	{
+		if (due == NULL)
+		{
+			due = palloc(sizeof(WhDelivery *) * Min(w->window.held, MAX_RENEW));
+			for (int k = 0; k < 3; k++)
+				keys[k] = palloc(sizeof(Datum) * Min(w->window.held, MAX_RENEW));
+		}
+		keys[0][n] = UUIDPGetDatum(&d->tenant);
+		keys[1][n] = UUIDPGetDatum(&d->webhook);
+		keys[2][n] = UUIDPGetDatum(&d->event);
+		due[n++] = d;
+	}
+	if (n == 0)
+		return;
+
+	for (int k = 0; k < 3; k++)
+		args[k] = PointerGetDatum(construct_array(keys[k], n, UUIDOID, UUID_LEN,
+												  false, TYPALIGN_CHAR));
+	args[3] = Int64GetDatum((int64) webhooks_lease_seconds * 1000);
+	if (SPI_execute_plan(w->plans.renew, args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "webhooks: could not renew leases");
+	for (int i = 0; i < n; i++)
+		wh_window_renewed(&w->window, due[i], until);
+}
+
+/*
+ * wh_recover_leases makes every delivery a previous worker had in flight
+ * due now: there is one worker per cluster, so none of them is in flight.
+ */
+void
+wh_recover_leases(WhWorker *w)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (extension_ready(w) == WH_EXTENSION_READY)
+	{
+		int			rc = SPI_execute("UPDATE webhooks._delivery"
+									 " SET leased_until = NULL"
+									 " WHERE leased_until IS NOT NULL",
+									 false, 0);
+
+		if (rc != SPI_OK_UPDATE)
+			elog(ERROR, "webhooks: could not recover leases");
+		if (SPI_processed > 0)
+			elog(LOG, "webhooks: %llu deliveries left in flight are due again",
+				 (unsigned long long) SPI_processed);
+	}
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+}
+
+/* ----------------------------------------------------------------
+ * Recording
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * record_some writes the outcomes of n deliveries with one call of
+ * _record().
+ */
+static void
+record_some(WhWorker *w, WhDelivery **items, int n)
+{
+	Datum		args[RECORD_NARGS];
+	Datum	   *cols[RECORD_NARGS];
+	bool	   *nulls[RECORD_NARGS];
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+
+	for (int c = 0; c < RECORD_NARGS; c++)
+	{
+		cols[c] = palloc(sizeof(Datum) * n);
+		nulls[c] = palloc0(sizeof(bool) * n);
+	}
+
+	for (int i = 0; i < n; i++)
+	{
+		WhDelivery *d = items[i];
+		WhRequest  *r = &d->req;
+		bool		again = d->outcome == WH_OUTCOME_RETRYING ||
+			d->outcome == WH_OUTCOME_REQUEUED;
+
+		CHECK_FOR_INTERRUPTS();
+		Assert(d->state == WH_DELIVERY_RECORDING && !d->is_alert);
+		cols[R_T][i] = UUIDPGetDatum(&d->tenant);
+		cols[R_W][i] = UUIDPGetDatum(&d->webhook);
+		cols[R_E][i] = UUIDPGetDatum(&d->event);
+		cols[R_ATTEMPT][i] = Int32GetDatum(d->attempt);
+		cols[R_ATTEMPTED_AT][i] = TimestampTzGetDatum(d->attempted_at);
+		cols[R_DURATION][i] = Float8GetDatum(r->duration_ms);
+		nulls[R_DURATION][i] = !d->sent;
+		cols[R_STATUS][i] = Int32GetDatum(r->status);
+		nulls[R_STATUS][i] = !d->sent || r->status == 0;
+		nulls[R_ERROR][i] = d->message == NULL;
+		if (d->message)
+			cols[R_ERROR][i] = CStringGetTextDatum(d->message);
+		cols[R_OUTCOME][i] = CStringGetTextDatum(wh_outcome_names[d->outcome]);
+		nulls[R_TRIGGER][i] = d->trigger == NULL;
+		if (d->trigger)
+			cols[R_TRIGGER][i] = CStringGetTextDatum(d->trigger);
+		nulls[R_RESPONSE][i] = !d->sent || d->response == NULL;
+		if (!nulls[R_RESPONSE][i])
+			cols[R_RESPONSE][i] = CStringGetTextDatum(d->response);
+		if (d->outcome == WH_OUTCOME_REQUEUED)
+			d->retry_at = GetCurrentTimestamp();
+		cols[R_RETRY_AT][i] = TimestampTzGetDatum(d->retry_at);
+		nulls[R_RETRY_AT][i] = !again;
+		/* wake up for the earliest retry */
+		if (again && (w->next_due == 0 || d->retry_at < w->next_due))
+			w->next_due = d->retry_at;
+		cols[R_DIVERT][i] = BoolGetDatum(d->divert_now);
+		cols[R_SUSPEND][i] = BoolGetDatum(d->suspend_now);
+		cols[R_RESEND][i] = BoolGetDatum(d->resend);
+	}
+
+	for (int c = 0; c < RECORD_NARGS; c++)
+	{
+		int16		typlen;
+		bool		typbyval;
+		char		typalign;
+
+		get_typlenbyvalalign(record_args[c].elem, &typlen, &typbyval, &typalign);
+		args[c] = PointerGetDatum(construct_md_array(cols[c], nulls[c], 1, dims,
+													 lbs, record_args[c].elem,
+													 typlen, typbyval, typalign));
+	}
+	if (SPI_execute_plan(w->plans.record, args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "webhooks: could not record outcomes");
+}
+
+/*
+ * error_is_transient tells errors that say nothing about the outcomes
+ * being recorded (a deadlock, a lock or statement timeout, no memory, a
+ * shutdown) from those that may be caused by one of them.
+ */
+static bool
+error_is_transient(int sqlerrcode)
+{
+	switch (ERRCODE_TO_CATEGORY(sqlerrcode))
+	{
+		case ERRCODE_TRANSACTION_ROLLBACK:	/* class 40 */
+		case ERRCODE_INSUFFICIENT_RESOURCES:	/* 53 */
+		case ERRCODE_OPERATOR_INTERVENTION: /* 57 */
+		case ERRCODE_SYSTEM_ERROR:	/* 58 */
+		case ERRCODE_CONNECTION_EXCEPTION:	/* 08 */
+			return true;
+		default:
+			return sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE;
+	}
+}
+
+static void record_part(WhWorker *w, WhDelivery **items, int n);
+
+/*
+ * set_aside handles the one outcome that could not be recorded: it is
+ * logged by its keys (never its data), and recorded again without its
+ * text and failure handling; if even that fails, it is left for its lease
+ * to run out.
+ */
+static void
+set_aside(WhWorker *w, WhDelivery *d, int sqlerrcode)
+{
+	bool		stripped = d->message == NULL && d->response == NULL &&
+		d->trigger == NULL && !d->divert_now && !d->suspend_now;
+
+	ereport(LOG,
+			(errmsg("webhooks: could not record the outcome of event %s for webhook %s (SQLSTATE %s)%s",
+					ulid_to_cstring((pg_ulid *) &d->event),
+					ulid_to_cstring((pg_ulid *) &d->webhook),
+					unpack_sql_state(sqlerrcode),
+					stripped ? "; it will be sent again when its lease runs out" :
+					"; recording it without its message, response and failure handling")));
+	if (stripped)
+	{
+		/* nothing recorded: its row stays leased, and is claimed again */
+		d->unrecordable = true;
+		if (w->next_due == 0 || d->lease_until < w->next_due)
+			w->next_due = d->lease_until;
+		return;
+	}
+	d->message = NULL;
+	d->response = NULL;
+	d->trigger = NULL;
+	d->divert_now = d->suspend_now = false;
+	record_part(w, &d, 1);
+}
+
+/*
+ * record_part records n outcomes in a subtransaction, and the halves of
+ * them apart when that fails.
+ */
+static void
+record_part(WhWorker *w, WhDelivery **items, int n)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		record_some(w, items, n);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+
+		if (error_is_transient(edata->sqlerrcode))
+			ReThrowError(edata);
+		if (n > 1)
+		{
+			record_part(w, items, n / 2);
+			record_part(w, items + n / 2, n - n / 2);
+		}
+		else
+			set_aside(w, items[0], edata->sqlerrcode);
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+}
+
+/*
+ * record_judged records what was judged before the transaction began: at
+ * once, or in parts after a recording failed.
+ */
+static void
+record_judged(WhWorker *w)
+{
+	WhDelivery **items;
+	dlist_iter	it;
+	int			n = 0;
+
+	wh_list_move(&w->recording, &w->judged, WH_DELIVERY_RECORDING);
+	if (w->recording.count == 0)
+		return;
+	items = palloc(sizeof(WhDelivery *) * w->recording.count);
+	wh_list_foreach(it, &w->recording)
+		items[n++] = wh_list_delivery(it);
+
+	if (w->record_in_parts)
+		record_part(w, items, n);
+	else
+		record_some(w, items, n);
+
+	for (int i = 0; i < n; i++)
+	{
+		if (!items[i]->unrecordable)
+			w->recorded[items[i]->outcome]++;
+		if (items[i]->suspend_now)
+			w->suspended_any = true;
+	}
+}
+
+/* ----------------------------------------------------------------
+ * Claiming
+ * ----------------------------------------------------------------
+ */
+
+static bool
+cursor_after(const WhClaimCursor *c, TimestampTz due, const pg_uuid_t *event,
+			 const pg_uuid_t *webhook)
+{
+	int			cmp;
+
+	if (due != c->due)
+		return due > c->due;
+	cmp = memcmp(event->data, c->event.data, UUID_LEN);
+	if (cmp != 0)
+		return cmp > 0;
+	return memcmp(webhook->data, c->webhook.data, UUID_LEN) > 0;
+}
+
+static void
+cursor_reset(WhClaimCursor *c)
+{
+	c->due = DT_NOBEGIN;
+	memset(&c->event, 0, sizeof(c->event));
+	memset(&c->webhook, 0, sizeof(c->webhook));
+	c->reset_at = GetCurrentTimestamp();
+}
+
+/*
+ * claim leases up to n due deliveries: those to send go on the claimed
+ * list, those that need no request are judged at once.
+ *
+ * Claims page through the queue in claim order from a cursor, so that the
+ * rows in flight at the head of the queue are not scanned again and again.
+ * The cursor goes back to the start when a claim comes up short (the end of
+ * what is due) and at least every CURSOR_RESET_MS, so that rows committed
+ * late with an early due time, and retries that came due, are found.
+ */
+static void
+claim(WhWorker *w, int n)
+{
+	Datum		args[6];
+	int			nexcluded;
+	TimestampTz lease_until = GetCurrentTransactionStartTimestamp() + lease_us();
+
+	if (GetCurrentTimestamp() - w->cursor.reset_at >= CURSOR_RESET_MS * 1000)
+		cursor_reset(&w->cursor);
+	args[0] = Int32GetDatum(n);
+	args[1] = Int64GetDatum((int64) webhooks_lease_seconds * 1000);
+	args[2] = wh_window_saturated(&w->window, &nexcluded);
+	args[3] = TimestampTzGetDatum(w->cursor.due);
+	args[4] = UUIDPGetDatum(&w->cursor.event);
+	args[5] = UUIDPGetDatum(&w->cursor.webhook);
+	if (SPI_execute_plan(w->plans.claim, args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "webhooks: could not claim deliveries");
+
+	w->more_due = SPI_processed >= (uint64) n;
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		WhDelivery *d;
+		bool		isnull;
+		TimestampTz due;
+
+		CHECK_FOR_INTERRUPTS();
+		d = wh_delivery_from_claim(tup, desc, w->delivery_cxt);
+		due = DatumGetTimestampTz(SPI_getbinval(tup, desc, WH_CLAIM_DUE_AT, &isnull));
+		if (cursor_after(&w->cursor, due, &d->event, &d->webhook))
+		{
+			w->cursor.due = due;
+			w->cursor.event = d->event;
+			w->cursor.webhook = d->webhook;
+		}
+		wh_window_hold(&w->window, d, lease_until);
+		if (d->sent)
+			wh_list_push(&w->claimed, d, WH_DELIVERY_CLAIMED);
+		else
+			wh_list_push(&w->judged, d, WH_DELIVERY_JUDGED);
+	}
+	if (!w->more_due)
+	{
+		cursor_reset(&w->cursor);
+
+		/*
+		 * Coming up short while webhooks were held back means the rest of
+		 * the queue may be theirs: scanning it again at every wake-up would
+		 * cost more than it finds.  Wait until one of them has room again.
+		 */
+		if (nexcluded > 0)
+			w->claims_held_until = GetCurrentTimestamp() +
+				(TimestampTz) HOLD_CLAIMS_MS * 1000;
+	}
+}
+
+/*
+ * find_next_due learns when the earliest delivery not yet due comes due.
+ */
+static void
+find_next_due(WhWorker *w)
+{
+	bool		isnull;
+	Datum		d;
+
+	if (SPI_execute_plan(w->plans.next_due, NULL, NULL, true, 1) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+		return;
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+	/*
+	 * Keep a retry this batch recorded: the read-only query sees the queue
+	 * as the batch found it.
+	 */
+	if (!isnull && (w->next_due == 0 || DatumGetTimestampTz(d) < w->next_due))
+		w->next_due = DatumGetTimestampTz(d);
+}
+
+/*
+ * housekeeping applies the retention settings, and returns memory to the
+ * system, about once a minute.
+ */
+static void
+housekeeping(WhWorker *w)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	Datum		args[2];
+	Oid			types[2] = {INT4OID, INT4OID};
+
+	if (now < w->next_housekeeping)
+		return;
+	w->next_housekeeping = now + (TimestampTz) CLEANUP_INTERVAL_MS * 1000;
+
+	/* give memory freed after a burst back to the system */
+	wh_header_sets_trim();
+	malloc_trim(0);
+	args[0] = Int32GetDatum(webhooks_attempt_retention);
+	args[1] = Int32GetDatum(webhooks_event_retention);
+	if (SPI_execute_with_args("SELECT webhooks._housekeeping($1, $2)", 2, types,
+							  args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(WARNING, "webhooks: housekeeping failed");
+}
+
+/* ----------------------------------------------------------------
+ * The batch
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * wh_batch_run runs one batch transaction.  Claimed deliveries are left on
+ * w->claimed, to be sent once it committed.  Errors propagate: the caller
+ * then calls wh_batch_failed.
+ */
+WhReady
+wh_batch_run(WhWorker *w, bool do_claim)
+{
+	WhReady		ready;
+	int			room = webhooks_max_inflight - wh_http_inflight();
+
+	Assert(w->claimed.count == 0 && w->recording.count == 0);
+	memset(w->recorded, 0, sizeof(w->recorded));
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, "webhooks: recording and claiming deliveries");
+
+	ready = extension_ready(w);
+	if (ready == WH_EXTENSION_READY)
+	{
+		renew_leases(w);
+		record_judged(w);
+		/* keep the connections busy while the transaction goes on */
+		wh_http_drive();
+		housekeeping(w);
+		if (do_claim && room > 0)
+		{
+			claim(w, Min(room, webhooks_batch_size));
+			if (!w->more_due)
+				find_next_due(w);
+		}
+	}
+
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_stat(false);
+	pgstat_report_activity(STATE_IDLE, NULL);
+	return ready;
+}
+
+/*
+ * wh_forget_delivery lets go of a held delivery without recording it.
+ */
+void
+wh_forget_delivery(WhWorker *w, WhDelivery *d)
+{
+	wh_window_let_go(&w->window, d);
+	wh_delivery_free(d);
+}
+
+/*
+ * wh_batch_committed settles what a committed batch did.
+ */
+void
+wh_batch_committed(WhWorker *w, WhReady ready)
+{
+	WhDelivery *d;
+	uint64		attempts = 0;
+
+	switch (ready)
+	{
+		case WH_EXTENSION_READY:
+			/* recorded, or set aside for its lease */
+			while ((d = wh_list_pop(&w->recording)) != NULL)
+				wh_forget_delivery(w, d);
+			w->record_in_parts = false;
+			break;
+		case WH_EXTENSION_ABSENT:
+			/* nowhere to record: the rows went with the extension */
+			while ((d = wh_list_pop(&w->judged)) != NULL)
+				wh_forget_delivery(w, d);
+			break;
+		case WH_EXTENSION_BUSY:
+		case WH_EXTENSION_OTHER_VERSION:
+			/* nothing was touched: all is kept for the next try */
+			break;
+	}
+	Assert(w->recording.count == 0);
+
+	for (int i = 0; i < WH_OUTCOME_COUNT; i++)
+		if (i != WH_OUTCOME_REQUEUED)
+			attempts += w->recorded[i];
+	pg_atomic_fetch_add_u64(&wh_shared->attempts, attempts);
+	pg_atomic_fetch_add_u64(&wh_shared->failed, w->recorded[WH_OUTCOME_FAILED]);
+	wh_count_delivered(w->recorded[WH_OUTCOME_DELIVERED], (uint64) time(NULL));
+}
+
+/*
+ * wh_batch_failed undoes in memory what a batch that failed did: its
+ * claims did not happen, and what it recorded is recorded again, in parts.
+ */
+void
+wh_batch_failed(WhWorker *w)
+{
+	WhDelivery *d;
+
+	while ((d = wh_list_pop(&w->claimed)) != NULL)
+		wh_forget_delivery(w, d);
+	while ((d = wh_list_pop(&w->recording)) != NULL)
+	{
+		/* nothing of it was recorded: try again, in parts */
+		d->unrecordable = false;
+		wh_list_push(&w->judged, d, WH_DELIVERY_JUDGED);
+	}
+	w->record_in_parts = true;
+	w->more_due = true;
+	w->suspended_any = false;
+	memset(w->recorded, 0, sizeof(w->recorded));
+}

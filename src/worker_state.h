@@ -1,0 +1,73 @@
+/*-------------------------------------------------------------------------
+ *
+ * worker_state.h
+ *	  The delivery worker's state, in one struct the loop (worker.c) and
+ *	  its transactions (batch.c) are passed.
+ *
+ * Every delivery the worker holds is in exactly one of: claimed, the HTTP
+ * client (waiting for a connection, in flight or finished), judged, or
+ * recording; and all of them are on window.leases.  The worker checks
+ * this (wh_worker_check) before it sleeps, in assert-enabled builds.
+ *
+ * IDENTIFICATION
+ *	  src/worker_state.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef WEBHOOKS_WORKER_STATE_H
+#define WEBHOOKS_WORKER_STATE_H
+
+#include "delivery.h"
+#include "window.h"
+
+/* the last claimed key in claim order (due_at, event, webhook) */
+typedef struct WhClaimCursor
+{
+	TimestampTz due;
+	pg_uuid_t	event;
+	pg_uuid_t	webhook;
+	TimestampTz reset_at;		/* when it last went back to the start */
+} WhClaimCursor;
+
+/* the worker's prepared statements, made (and checked) once */
+typedef struct WhPlans
+{
+	SPIPlanPtr	claim;
+	SPIPlanPtr	record;
+	SPIPlanPtr	renew;
+	SPIPlanPtr	next_due;
+} WhPlans;
+
+typedef struct WhWorker
+{
+	MemoryContext delivery_cxt; /* every delivery, each in a child */
+
+	/* what it holds */
+	WhWindow	window;
+	WhDeliveryList claimed;		/* claimed in the open transaction */
+	WhDeliveryList judged;		/* to record */
+	WhDeliveryList recording;	/* being recorded in the open transaction */
+	TimestampTz first_judged_at;	/* when the oldest judged one was */
+
+	/* what it knows of the queue */
+	bool		more_due;		/* it may hold due deliveries */
+	TimestampTz next_due;		/* earliest known future due time, or 0 */
+	TimestampTz claims_held_until;	/* what is due is held-back webhooks' */
+	WhClaimCursor cursor;
+
+	/* its transactions */
+	WhPlans		plans;
+	Oid			extension;		/* the extension the plans were made for */
+	bool		version_warned; /* the mismatch is logged */
+	bool		record_in_parts;	/* the last recording failed */
+	bool		suspended_any;	/* the last batch suspended a webhook */
+	uint64		recorded[WH_OUTCOME_COUNT]; /* in the open transaction */
+	uint64		seen_generation;	/* of webhook configuration */
+
+	/* when it must wake, whatever happens */
+	TimestampTz backoff_until;	/* no transaction before */
+	TimestampTz next_housekeeping;
+	TimestampTz next_look;		/* the idle ceiling */
+} WhWorker;
+
+#endif							/* WEBHOOKS_WORKER_STATE_H */
