@@ -11,7 +11,8 @@
 #
 # Everything started here is remembered and stopped by its own pid in an
 # END block, whatever the outcome of the test: clusters with pg_ctl on their
-# own data folder, receivers with SIGTERM to the pid they reported.
+# own data folder, receivers with SIGTERM to the pid they reported, strace
+# (slow_down) with SIGTERM to its pid, which detaches it.
 # Set KEEP_CLUSTER=1 to keep the cluster folders for a post-mortem.
 package WebhooksTest;
 
