@@ -1,4 +1,4 @@
-# 019_wake_on_time.pl: the worker judges what finished before it sleeps,
+# 022_wake_on_time.pl: the worker judges what finished before it sleeps,
 # and wakes for due retries at their time (issue 9, case 1), also when it
 # runs slowly: every epoll_wait of the worker is made 4 ms late with
 # strace's fault injection, which is what let a response finish unseen
