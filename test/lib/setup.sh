@@ -37,6 +37,7 @@ DEB_PACKAGES=(
 	nginx-light
 	curl
 	iproute2
+	strace
 )
 # the test receiver runs on Node.js: the machine's own, else Debian's
 command -v npm >/dev/null || DEB_PACKAGES+=(nodejs npm)

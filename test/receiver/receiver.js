@@ -96,7 +96,8 @@ if (opts.log) {
 
 const BEHAVIOUR_FIELDS = new Set(['path', 'status', 'delayMs', 'drop', 'body', 'headers', 'secret',
   'hangForever', 'retryAfter', 'failRate', 'timeoutRate', 'dropRate', 'redirectTo', 'garbage',
-  'hugeBodyBytes', 'seed', 'close', 'midBody', 'stallAfterHeaders']);
+  'hugeBodyBytes', 'seed', 'close', 'midBody', 'stallAfterHeaders', 'bodyBase64',
+  'failFirst']);
 
 // Validate a behaviour as posted; returns the normalized object or throws.
 function normalizeBehaviour(b) {
@@ -123,6 +124,9 @@ function normalizeBehaviour(b) {
   n.failRate = num('failRate', 0, 0, 1);
   n.timeoutRate = num('timeoutRate', 0, 0, 1);
   n.dropRate = num('dropRate', 0, 0, 1);
+  n.failFirst = num('failFirst', 0, 0, Number.MAX_SAFE_INTEGER);
+  if (!Number.isInteger(n.failFirst)) throw new Error('failFirst must be an integer');
+  n.failedFirst = 0;
   if (n.failRate + n.timeoutRate + n.dropRate > 1) throw new Error('failRate + timeoutRate + dropRate must be <= 1');
   n.hugeBodyBytes = num('hugeBodyBytes', null, 0, Number.MAX_SAFE_INTEGER);
   n.drop = bool('drop');
@@ -134,6 +138,15 @@ function normalizeBehaviour(b) {
   if (b.body !== undefined && b.body !== null && typeof b.body !== 'string') throw new Error('body must be a string');
   n.body = b.body ?? 'ok';
   n.bodyBuf = Buffer.from(n.body);
+  // bodyBase64: the answer's body as raw bytes (invalid UTF-8, NULs), instead of body
+  n.bodyBase64 = null;
+  if (b.bodyBase64 !== undefined && b.bodyBase64 !== null) {
+    if (typeof b.bodyBase64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(b.bodyBase64))
+      throw new Error('bodyBase64 must be a base64 string');
+    if (b.body !== undefined && b.body !== null) throw new Error('body and bodyBase64 exclude each other');
+    n.bodyBase64 = b.bodyBase64;
+    n.bodyBuf = Buffer.from(b.bodyBase64, 'base64');
+  }
   n.headers = {};
   if (b.headers !== undefined && b.headers !== null) {
     if (typeof b.headers !== 'object' || Array.isArray(b.headers)) throw new Error('headers must be an object');
@@ -201,7 +214,7 @@ function publicBehaviour(n) {
     headers: n.headers, hangForever: n.hangForever, retryAfter: n.retryAfter, failRate: n.failRate,
     timeoutRate: n.timeoutRate, dropRate: n.dropRate, redirectTo: n.redirectTo, garbage: n.garbage,
     hugeBodyBytes: n.hugeBodyBytes, seed: n.seed, close: n.close, midBody: n.midBody,
-    stallAfterHeaders: n.stallAfterHeaders };
+    stallAfterHeaders: n.stallAfterHeaders, bodyBase64: n.bodyBase64, failFirst: n.failFirst };
   if (n.hasSecret) o.secret = n.secret;
   return o;
 }
@@ -394,6 +407,10 @@ function chooseOutcome(b) {
   if (b.garbage) return 'garbage';
   if (b.midBody) return 'midbody';
   if (b.stallAfterHeaders) return 'stall';
+  if (b.failedFirst < b.failFirst) {
+    b.failedFirst++;
+    return 'fail';
+  }
   if (b.failRate > 0 || b.timeoutRate > 0 || b.dropRate > 0) {
     const r = b.random();
     if (r < b.failRate) return 'fail';
@@ -549,7 +566,7 @@ function handleControl(req, res, url) {
 
   if (p === '/_control/health' && m === 'GET') {
     return sendJson(res, 200, { ok: true, port: server.address().port, pid: process.pid,
-      records: records.length - recStart, nextSeq, hung: hung.size });
+      records: records.length - recStart, nextSeq, hung: hung.size, now: now() });
   }
   if (p === '/_control/behaviour' && m === 'POST') {
     return readJson(req, (err, body) => {

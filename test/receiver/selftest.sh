@@ -157,6 +157,16 @@ check "503 retry-after" "$(printf '%s' "$HDRS" | grep -i '^retry-after:' | tr -d
 check "503 custom header" "$(printf '%s' "$HDRS" | grep -i '^x-test:' | tr -d '\r' | cut -d' ' -f2)" "yes"
 check "503 body" "$(cat "$WORK/body")" "nope"
 check "503 recorded status" "$(jget "$(getj 'requests?path=/fail')" 'x[0].status')" "503"
+# raw body bytes (invalid UTF-8 and a NUL) given in base64
+behave '{"path":"/raw","status":500,"bodyBase64":"YQD/Yg=="}'
+check "bodyBase64 status" "$(curl -s -o "$WORK/raw" -w '%{http_code}' -X POST "$B/raw" --data-binary x)" "500"
+check "bodyBase64 bytes" "$(od -An -tx1 "$WORK/raw" | tr -d ' \n')" "6100ff62"
+check "bodyBase64 not base64" "$(curl -s -o /dev/null -w '%{http_code}' -X POST -d '{"path":"/x","bodyBase64":"!"}' "$C/behaviour")" "400"
+behave '{"path":"/first","failFirst":2}'
+FF=""
+for _ in 1 2 3; do FF="$FF$(curl -s -o /dev/null -w '%{http_code} ' -X POST "$B/first" --data-binary x)"; done
+check "failFirst 2" "$FF" "503 503 200 "
+check "health tells the time" "$(jget "$(getj health)" 'Math.abs(x.now - Date.now()) < 1000')" "true"
 
 # 6. delay
 behave '{"path":"/slow","delayMs":400}'

@@ -232,9 +232,12 @@ my $never = hook('/restart_fail', { status => 503 },
 my $e_ok = $node->publish($tenant, $again->{type}, {});
 my $e_fail = $node->publish($tenant, $never->{type}, {});
 is($rcv->wait('/restart_ok', 1, 10) + $rcv->wait('/restart_fail', 1, 10), 2, 'both first tries failed');
-is($node->psql("SELECT count(*) FROM webhooks._delivery WHERE tenant_locator = '$tenant'"
-	  . " AND webhook_locator::text IN ('$again->{locator}', '$never->{locator}') AND due_at > now()"),
-	2, 'their retries are scheduled in the queue table');
+# the worker records an outcome a moment after the receiver sees the
+# request: wait for it, or the stop may come first and the outcome be lost
+ok(wait_until(sub {
+	$node->psql("SELECT count(*) FROM webhooks._delivery WHERE tenant_locator = '$tenant'"
+		  . " AND webhook_locator::text IN ('$again->{locator}', '$never->{locator}') AND due_at > now()") == 2 }, 5),
+	'their retries are scheduled in the queue table');
 $node->stop('fast');
 $node->start;
 ok($node->wait_for_worker(30), 'worker running again after the restart');

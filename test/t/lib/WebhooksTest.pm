@@ -12,7 +12,8 @@
 #
 # Everything started here is remembered and stopped by its own pid in an
 # END block, whatever the outcome of the test: clusters with pg_ctl on their
-# own data folder, receivers with SIGTERM to the pid they reported.
+# own data folder, receivers with SIGTERM to the pid they reported, strace
+# (slow_down) with SIGTERM to its pid, which detaches it.
 # Set KEEP_CLUSTER=1 to keep the cluster folders for a post-mortem.
 package WebhooksTest;
 
@@ -33,7 +34,7 @@ use Time::HiRes ();
 
 our @EXPORT = qw(wait_until json_decode json_encode body_json new_uuid
   self_signed_cert unused_port delivery_setup stream_publish stream_wait_mid
-  stream_check gaps within);
+  stream_check gaps within slow_down stop_slow_down $SHORT_LEASE_CONF);
 
 our $ROOT;
 BEGIN
@@ -43,8 +44,18 @@ BEGIN
 	$ROOT = Cwd::abs_path(File::Basename::dirname(__FILE__) . '/../../..');
 }
 
+# settings under which deliveries outwait their lease in the worker: the
+# shortest lease, and 16 deliveries behind 2 connections to an endpoint
+# that never answers take 8 rounds of a 2 s timeout
+our $SHORT_LEASE_CONF = <<'CONF';
+webhooks.lease = '10s'
+webhooks.timeout = '2s'
+webhooks.max_host_connections = 2
+webhooks.max_inflight = 16
+CONF
+
 my $JSON = JSON::PP->new->utf8->canonical;
-my (@clusters, @receivers);
+my (@clusters, @receivers, @tracers);
 
 sub json_decode { return $JSON->decode($_[0]); }
 sub json_encode { return $JSON->encode($_[0]); }
@@ -195,9 +206,51 @@ sub stream_check
 	return $dups;
 }
 
+# slow_down(pid, delay): makes every epoll_wait of a process (and of its
+# threads) start delay ("4ms") late, with strace's fault injection, as a
+# loaded machine would; returns the strace pid, for stop_slow_down.  The
+# process runs on as before once strace detaches.
+sub slow_down
+{
+	my ($pid, $delay) = @_;
+	my $child = fork // die "fork: $!";
+	if ($child == 0)
+	{
+		open STDIN, '<', '/dev/null';
+		open STDOUT, '>', '/dev/null';
+		exec('strace', '-f', '-qq', '-o', '/dev/null', '-e', 'trace=epoll_wait',
+			'-e', "inject=epoll_wait:delay_enter=$delay", '-p', $pid)
+		  or POSIX::_exit(127);
+	}
+	push @tracers, $child;
+	wait_until(sub { tracer_of($pid) eq $child }, 10)
+	  or die "strace did not attach to $pid";
+	return $child;
+}
+
+# tracer_of(pid): the pid of the process tracing pid, '0' when none.
+sub tracer_of
+{
+	my ($pid) = @_;
+	open my $fh, '<', "/proc/$pid/status" or return '';
+	while (<$fh>) { return $1 if /^TracerPid:\s*(\d+)/; }
+	return '';
+}
+
+# stop_slow_down(strace pid): detaches strace (SIGTERM) and waits for it.
+sub stop_slow_down
+{
+	my ($child) = @_;
+	return unless grep { $_ == $child } @tracers;
+	@tracers = grep { $_ != $child } @tracers;
+	kill 'TERM', $child;
+	waitpid($child, 0);
+}
+
 END
 {
 	my $rc = $?;
+	stop_slow_down($_) for reverse @tracers;
 	$_->stop for reverse @receivers;
 	$_->teardown for reverse @clusters;
 	$? = $rc;
@@ -745,6 +798,40 @@ sub wait
 	my ($self, $path, $n, $timeout) = @_;
 	my $ms = int(($timeout // 20) * 1000);
 	return $self->control('GET', "/_control/wait?path=$path&count=$n&timeoutMs=$ms")->{count};
+}
+
+# clock_offset: how far the receiver's clock (arrivedAt) is ahead of this
+# machine's wall clock, the one PostgreSQL's timestamps read, in ms: the
+# receiver's times are monotonic from its start, so they may drift.
+sub clock_offset
+{
+	my ($self) = @_;
+	my ($best, $offset);
+	for (1 .. 5)
+	{
+		my $t0 = Time::HiRes::time() * 1000;
+		my $now = $self->control('GET', '/_control/health')->{now};
+		my $t1 = Time::HiRes::time() * 1000;
+		($best, $offset) = ($t1 - $t0, $now - ($t0 + $t1) / 2)
+		  if !defined $best || $t1 - $t0 < $best;
+	}
+	return $offset;
+}
+
+# wait_quiet(seconds, timeout): waits until no request is held open and
+# none came for seconds; true on success.
+sub wait_quiet
+{
+	my ($self, $seconds, $timeout) = @_;
+	my ($seq, $since) = (-1, 0);
+	return WebhooksTest::wait_until(
+		sub {
+			my $h = $self->control('GET', '/_control/health');
+			my $now = Time::HiRes::time();
+			($seq, $since) = ($h->{nextSeq}, $now) if $h->{nextSeq} != $seq || $h->{hung} > 0;
+			return $now - $since >= $seconds;
+		},
+		$timeout // 60);
 }
 
 # arrivals(path): when each request to a path arrived (epoch ms), in

@@ -1,0 +1,102 @@
+# 015_poison_batch.pl: one bad outcome never stops the recording of the
+# rest (issue 9, case 3).  A backlog on an endpoint that never answers,
+# with failures diverted, drains while another session holds the attempt
+# log locked: the worker keeps every outcome until it can record them, so
+# they are recorded together when the lock goes.  Where a delivery was
+# sent twice (its lease ran out while it waited for a connection), the
+# original and the copy are then in one call of _record, and its
+# INSERT ... ON CONFLICT DO UPDATE saw one key twice (21000): the worker
+# tried the same batch again every second, forever, and recorded and
+# claimed nothing else.  Here another tenant's event must be delivered
+# within seconds of the lock's release, the backlog recorded, and the
+# worker must not repeat an error.
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use IPC::Run ();
+use Test::More;
+use Time::HiRes ();
+use WebhooksTest;
+
+my $TRUE = JSON::PP::true;
+my ($node, $rcv) = delivery_setup(conf => $SHORT_LEASE_CONF);
+my $healthy_rcv = WebhooksTest::Receiver->new;
+my ($tenant, $other) = (new_uuid(), new_uuid());
+my $N = 16;
+
+my $healthy = $node->receiver_hook($other, $healthy_rcv, '/healthy', { status => 200 });
+my ($att) = $node->deliver($other, $healthy);
+is($att->[0]{outcome}, 'delivered', 'the healthy tenant is served');
+
+my $w = $node->receiver_hook($tenant, $rcv, '/hang', { hangForever => $TRUE },
+	failureHandling => { triggers => ['timeout'], divert => $TRUE });
+$node->psql("SELECT count(webhooks.publish_event('$tenant', '$w->{type}', jsonb_build_object('i', i)))"
+	  . " FROM generate_series(1, $N) i");
+
+# the lock goes on once the leases of what waits have run out (when the
+# worker claims them a second time, at once), while the last originals and
+# any copies are still waiting or in flight
+my $copies = wait_until(
+	sub {
+		$node->psql("SELECT count(*) FROM webhooks._delivery WHERE tenant_locator = '$tenant' AND attempts > 1");
+	},
+	13);
+note("deliveries claimed a second time before the lock: $copies");
+
+my ($in, $out, $err) = ("BEGIN;\nLOCK TABLE webhooks._attempt IN SHARE MODE;\nSELECT 'locked';\n", '', '');
+my $lock = do
+{
+	local $ENV{PGHOST} = $node->dir;
+	local $ENV{PGPORT} = $node->{port};
+	local $ENV{PGUSER} = 'postgres';
+	IPC::Run::start(
+		[ WebhooksTest::Cluster::pg_bin('psql'), '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', 'postgres' ],
+		'<', \$in, '>', \$out, '2>', \$err, IPC::Run::timeout(120));
+};
+$lock->pump until $out =~ /locked/ || $err ne '';
+is($out, "locked\n", 'another session locks the attempt log') or diag($err);
+my $locked_at = Time::HiRes::time();
+
+# held at least 12 s, and until the worker finished with every request it
+# holds: then all their outcomes wait to be recorded
+ok($rcv->wait_quiet(3, 40), 'the backlog drained while the attempt log was locked');
+Time::HiRes::sleep(0.1) while Time::HiRes::time() < $locked_at + 12;
+note(sprintf('%d requests for %d events, lock held %.1f s', $rcv->count('/hang'), $N,
+		Time::HiRes::time() - $locked_at));
+$in .= "COMMIT;\n";
+$lock->finish;
+is($?, 0, 'the lock is released');
+
+# the healthy tenant is served within seconds
+$node->publish($other, $healthy->{type}, { after => 'the lock' });
+is($healthy_rcv->wait('/healthy', 2, 5), 2, "another tenant's event is delivered within 5 s of the release");
+ok($node->wait_queue_empty(10), 'the backlog is recorded: nothing left queued');
+is(scalar @{ $node->wait_diverted($tenant, $w, $N, 10) }, $N, "the $N events are diverted, once each");
+
+# and the worker does not repeat an error it met
+sub errors { return scalar(() = $node->log =~ /ERROR:/g); }
+Time::HiRes::sleep(1);
+my $before = errors();
+Time::HiRes::sleep(3);
+is(errors(), $before, 'the worker logs no error again and again')
+  or diag(join "\n", (grep { /ERROR:/ } split /\n/, $node->log)[ -3 .. -1 ]);
+is(scalar(() = $node->log =~ /cannot affect row a second time/g), 0,
+	'no outcome was refused for its key coming twice (21000)');
+
+# _record itself takes one key twice: an outcome and its copy, both
+# diverted, in one call (rolled back), its arguments named (the outcome
+# literal takes the parameter's type: text in 1.0, an enum since)
+my $d = $node->psql("SELECT locator FROM webhooks._event WHERE tenant_locator = '$tenant' LIMIT 1");
+my %args = (
+	t => "'$tenant'::uuid", w => "'$w->{locator}'::webhooks.ulid::uuid", e => "'$d'::webhooks.ulid::uuid",
+	attempt => '1', attempted_at => 'now()', duration_ms => '2000::float8', status => 'NULL::integer',
+	error => "'timed out'", "\"trigger\"" => "'timeout'", response => 'NULL::text',
+	retry_at => 'NULL::timestamptz', divert => 'true', suspend => 'false', resend => 'false');
+my $call = join(', ', (map { "$_ => ARRAY[$args{$_}, $args{$_}]" } sort keys %args),
+	"outcome => '{failed,failed}'");
+is($node->sqlstate("BEGIN; SELECT webhooks._record($call); ROLLBACK;"), '',
+	'_record takes a diverted outcome and its copy in one call');
+
+done_testing();
