@@ -34,9 +34,9 @@ use WebhooksSample;
 my $RELEASED_1_0 = '2f4d0d1f27f83f8d21a88f00b809857353f9cd0bd099b835546a0442dd4fa82d';
 
 chomp(my $share = `@{[ WebhooksTest::Cluster::pg_bin('pg_config') ]} --sharedir`);
+my $old_bin = released_1_0();
 is(Digest::SHA->new(256)->addfile("$share/extension/webhooks--1.0.sql")->hexdigest,
 	$RELEASED_1_0, 'the installed 1.0 install script is 1.0 as released');
-my $old_bin = released_1_0();
 
 my $node = WebhooksTest::Cluster->new(database => 'app', bindir => $old_bin);
 my $current = $node->psql(
