@@ -75,7 +75,8 @@ BEGIN
 	UPDATE webhooks._webhook w SET suspended = true, suspended_at = now()
 	FROM bench_webhook b
 	WHERE b.id BETWEEN first AND last
-	  AND w.tenant_locator = b.tenant_locator AND w.locator = b.locator
+	  AND w.tenant_locator = b.tenant_locator
+	  AND w.locator OPERATOR(webhooks.=) b.locator
 	  AND random() < 0.05;
 	RETURN n_created;
 END
