@@ -183,11 +183,10 @@ REVOKE ALL ON FUNCTION webhooks._record(uuid[], uuid[], uuid[], integer[],
  * _subscription holds one row per webhook and entry of its event_types (a
  * name or a pattern), so that the webhooks of a tenant that subscribe to
  * one entry are read from one range of the key, in locator order.  A
- * filtered list merges the ranges of the entries that match its types, and
- * publish_event reads the ranges that match the event's type: neither
- * reads the webhooks of the tenant that do not subscribe.  Triggers on
- * _webhook keep it in step; it is derived, so pg_dump leaves it out (a
- * restore fills it through the triggers).
+ * filtered list merges the ranges of the entries that match its types: it
+ * reads no webhook of the tenant that does not subscribe, and no further
+ * than its page.  Triggers on _webhook keep it in step; it is derived, so
+ * pg_dump leaves it out (a restore fills it through the triggers).
  */
 CREATE TABLE webhooks._subscription (
 	tenant_locator uuid NOT NULL,

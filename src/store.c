@@ -709,14 +709,13 @@ typedef struct SubRange
 
 /*
  * range_open opens the range of one subscription of a tenant, in locator
- * order.
+ * order.  The caller has pushed list_plan_settings.
  */
 static void
 range_open(SubRange *r, const pg_uuid_t *tenant, Datum type)
 {
 	static SPIPlanPtr plan = NULL;
 	Datum		args[2];
-	int			nest;
 
 	if (plan == NULL)
 	{
@@ -731,9 +730,7 @@ range_open(SubRange *r, const pg_uuid_t *tenant, Datum type)
 	}
 	args[0] = uuid_datum(tenant->data);
 	args[1] = type;
-	nest = list_settings_push();
 	r->portal = SPI_cursor_open(NULL, plan, args, NULL, true);
-	list_settings_pop(nest);
 	r->n = r->next = 0;
 	r->done = false;
 }
@@ -804,11 +801,14 @@ list_merged(const WhListFilter *f, int key, Datum *types, int ntypes,
 	Datum		locators[LIST_CHUNK];
 	Datum		args[8];
 	bool		more = true;
+	int			nest;
 
 	if (plans[key] == NULL)
 		plans[key] = prepare_list(key);
+	nest = list_settings_push();
 	for (int i = 0; i < ntypes; i++)
 		range_open(&ranges[i], &f->tenant, types[i]);
+	list_settings_pop(nest);
 
 	args[0] = uuid_datum(f->tenant.data);
 	list_filter_args(f, args, 2);
@@ -817,7 +817,10 @@ list_merged(const WhListFilter *f, int key, Datum *types, int ntypes,
 		int			n = 0;
 		pg_ulid		l;
 
-		while (n < LIST_CHUNK && (more = merge_next(ranges, ntypes, &l)))
+		/* as many as the page still wants, if every one passes */
+		int			batch = Min(LIST_CHUNK, Max(page->skip + page->want, 16));
+
+		while (n < batch && (more = merge_next(ranges, ntypes, &l)))
 			locators[n++] = uuid_datum(l.data);
 		if (n == 0)
 			break;
