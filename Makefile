@@ -49,7 +49,7 @@ DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
 
 # Regression scripts live in sql/ beside the install scripts; pg_regress finds
 # them there (--inputdir=.) and compares with expected/.
-REGRESS = ulid event_types create fetch update list unsuspend_delete \
+REGRESS = ulid event_types create fetch update list subscriptions unsuspend_delete \
 	bad_input header_limits diverted tenancy privileges cross_tenant rest
 REGRESS_OPTS = --inputdir=. --load-extension=$(EXTENSION)
 

@@ -1025,3 +1025,70 @@ GRANT EXECUTE ON FUNCTION
 GRANT EXECUTE ON FUNCTION
 	webhooks_rest.publish_event(uuid, text, jsonb, uuid, webhooks.ulid)
 	TO webhooks_publisher;
+
+/* ---- the API at scale: webhooks by subscription, for lists and fan-out (issue 13) ---- */
+
+/*
+ * _subscription holds one row per webhook and entry of its event_types (a
+ * name or a pattern), so that the webhooks of a tenant that subscribe to
+ * one entry are read from one range of the key, in locator order.  A
+ * filtered list merges the ranges of the entries that match its types: it
+ * reads no webhook of the tenant that does not subscribe, and no further
+ * than its page.  Triggers on _webhook keep it in step; it is derived, so
+ * pg_dump leaves it out (a restore fills it through the triggers).
+ */
+CREATE TABLE webhooks._subscription (
+	tenant_locator uuid NOT NULL,
+	event_type	text NOT NULL,
+	webhook_locator webhooks.ulid NOT NULL,
+	PRIMARY KEY (tenant_locator, event_type, webhook_locator)
+);
+COMMENT ON TABLE webhooks._subscription IS
+	'Each webhook under each entry of its event_types, kept in step with _webhook by triggers';
+REVOKE ALL ON webhooks._subscription FROM PUBLIC;
+
+CREATE FUNCTION webhooks._subscription_sync() RETURNS trigger
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = webhooks, pg_catalog, pg_temp
+	AS $$
+BEGIN
+	IF TG_OP = 'TRUNCATE' THEN
+		TRUNCATE _subscription;
+		RETURN NULL;
+	END IF;
+	IF TG_OP IN ('UPDATE', 'DELETE') THEN
+		DELETE FROM _subscription s
+		WHERE s.tenant_locator = OLD.tenant_locator
+		  AND s.event_type = ANY (OLD.event_types)
+		  AND s.webhook_locator = OLD.locator;
+	END IF;
+	IF TG_OP IN ('INSERT', 'UPDATE') THEN
+		INSERT INTO _subscription (tenant_locator, event_type, webhook_locator)
+		SELECT DISTINCT NEW.tenant_locator, t, NEW.locator
+		FROM unnest(NEW.event_types) AS t;
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION webhooks._subscription_sync() IS
+	'Keeps webhooks._subscription in step with the rows of webhooks._webhook';
+REVOKE ALL ON FUNCTION webhooks._subscription_sync() FROM PUBLIC;
+
+CREATE TRIGGER _subscription_insert AFTER INSERT ON webhooks._webhook
+	FOR EACH ROW EXECUTE FUNCTION webhooks._subscription_sync();
+-- an update writes every column; only a changed key or subscription counts
+CREATE TRIGGER _subscription_update AFTER UPDATE ON webhooks._webhook
+	FOR EACH ROW
+	WHEN (OLD.event_types IS DISTINCT FROM NEW.event_types
+		  OR OLD.tenant_locator IS DISTINCT FROM NEW.tenant_locator
+		  OR OLD.locator IS DISTINCT FROM NEW.locator)
+	EXECUTE FUNCTION webhooks._subscription_sync();
+CREATE TRIGGER _subscription_delete AFTER DELETE ON webhooks._webhook
+	FOR EACH ROW EXECUTE FUNCTION webhooks._subscription_sync();
+CREATE TRIGGER _subscription_truncate AFTER TRUNCATE ON webhooks._webhook
+	FOR EACH STATEMENT EXECUTE FUNCTION webhooks._subscription_sync();
+
+-- an installation upgraded from 1.0 has webhooks already
+INSERT INTO webhooks._subscription (tenant_locator, event_type, webhook_locator)
+SELECT DISTINCT w.tenant_locator, t, w.locator
+FROM webhooks._webhook w, unnest(w.event_types) AS t;

@@ -184,6 +184,8 @@ same "the registered event type" \
 	"SELECT name, description, builtin, created_at FROM webhooks.event_type WHERE NOT builtin ORDER BY name"
 same "webhooks subscribed to the registered event type" \
 	"SELECT webhooks.fetch_webhooks(t, event_types => ARRAY['$CUSTOM_TYPE']) FROM (VALUES ('$TENANT_A'::uuid), ('$TENANT_B')) v(t)"
+same "the subscriptions, refilled by the restore" \
+	"SELECT tenant_locator, event_type, webhook_locator::text FROM webhooks._subscription ORDER BY 1, 2, 3"
 same "the extension version" \
 	"SELECT extversion FROM pg_extension WHERE extname = 'webhooks'"
 
