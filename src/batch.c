@@ -830,7 +830,12 @@ wh_batch_run(WhWorker *w, bool do_claim)
 	StartTransactionCommand();
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
-	pgstat_report_activity(STATE_RUNNING, "webhooks: recording and claiming deliveries");
+	/* what pg_stat_activity.query shows while the batch runs */
+	snprintf(w->activity, sizeof(w->activity),
+			 "webhooks: recording %d outcomes, claiming up to %d (partition %d of %d, %d held)",
+			 w->judged.count, do_claim ? Min(Max(room, 0), webhooks_batch_size) : 0,
+			 w->partition + 1, w->npartitions, w->window.held);
+	pgstat_report_activity(STATE_RUNNING, w->activity);
 
 	ready = extension_ready(w);
 	if (ready == WH_EXTENSION_READY)

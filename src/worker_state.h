@@ -44,6 +44,7 @@ typedef struct WhWorker
 {
 	WhSlot	   *slot;			/* its slot in shared memory */
 	char	   *database_name;
+	char		activity[128];	/* what its batch is doing, for pg_stat_activity */
 	int			partition;		/* the webhooks it serves: those whose */
 	int			npartitions;	/* locator hashes to partition */
 	MemoryContext delivery_cxt; /* every delivery, each in a child */
