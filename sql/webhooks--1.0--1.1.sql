@@ -214,10 +214,16 @@ CREATE FUNCTION webhooks._claim(batch integer, lease_ms bigint, exclude uuid[],
 	-- A batch touches a few hundred rows of large tables: each row is
 	-- found by its key (the LATERAL ... OFFSET 0 lookups below cannot be
 	-- reordered), whatever the statistics of a queue that is often empty
-	-- say when the plan is made and kept.
+	-- say when the plan is made and kept.  The due rows are read in
+	-- index order and no other way: the partition filter's guessed
+	-- selectivity would otherwise make a bitmap scan and a sort of the
+	-- whole queue look cheaper than reading the index until the batch is
+	-- full.
 	SET enable_hashjoin = off
 	SET enable_mergejoin = off
 	SET enable_seqscan = off
+	SET enable_bitmapscan = off
+	SET enable_sort = off
 	AS $$
 #variable_conflict use_column
 BEGIN
