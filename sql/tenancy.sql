@@ -165,6 +165,13 @@ SELECT pg_temp.state() = :'start' AS unchanged;
 CREATE ROLE regress_authenticator LOGIN;
 GRANT webhooks_reader TO regress_authenticator;
 ALTER ROLE regress_authenticator SET webhooks.require_tenant_claim = on;
+-- under password authentication (pg_virtualenv, the Debian package's
+-- installcheck) it logs in with the password psql was given
+\set pw ''
+\getenv pw PGPASSWORD
+SET client_min_messages = warning;
+ALTER ROLE regress_authenticator PASSWORD :'pw';
+RESET client_min_messages;
 SELECT current_user AS admin \gset
 \c - regress_authenticator
 SHOW webhooks.require_tenant_claim;

@@ -11,6 +11,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 OUT=$(mkdir -p "${1:?usage: build.sh OUT}" && cd "$1" && pwd)
 WORK=$(mktemp -d /tmp/webhooks-deb.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
+# the build's installcheck runs its server as another user, which must
+# read the library and scripts installed under the build folder
+chmod 755 "$WORK"
 
 # dpkg-buildpackage writes its results beside the source folder: build in a
 # copy, so that nothing is written into the repository
@@ -36,6 +39,14 @@ if [[ $deb != "$ext" && $deb != "$ext"-* ]]; then
 	echo "debian/changelog is at $deb, webhooks.control at $ext" >&2
 	exit 1
 fi
+
+# the build's installcheck (pg_buildext, through Debian's extension_destdir)
+# finds files installed into the system before the package's own: an
+# earlier make install here (test/all in this chroot) would be tested
+# instead of what was just built
+for v in $(pg_buildext supported-versions); do
+	rm -f /usr/share/postgresql/"$v"/extension/webhooks[.-]* /usr/lib/postgresql/"$v"/lib/webhooks.so
+done
 
 echo "== dpkg-buildpackage for PostgreSQL $(pg_buildext supported-versions | tr '\n' ' ')"
 if ! dpkg-buildpackage -b -us -uc >"$WORK/build.log" 2>&1; then
