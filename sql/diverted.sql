@@ -159,7 +159,7 @@ SELECT pg_temp.state() = :'start' AS unchanged;
 -- succeeds (the worker removes it then)
 --
 SELECT webhooks.resend_diverted_event(:'t', :'div', '01J00000000000000000000E03');
-SELECT event_locator, attempts, resend, leased_until, due_at <= now() AS due
+SELECT event_locator, attempts, resend, due_at <= now() AS due
 FROM webhooks._delivery WHERE tenant_locator = :'t' ORDER BY event_locator;
 SELECT count(*) AS still_diverted FROM webhooks._diverted_event
 WHERE tenant_locator = :'t' AND event_locator::text = '01J00000000000000000000E03';

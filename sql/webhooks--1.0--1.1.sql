@@ -13,44 +13,19 @@
 /*
  * The outcomes of an attempt.  The worker's C enum (src/outcome.h) has the
  * same labels in the same order and checks them before it records; the
- * attempt log keeps the label as text.  "requeued" is never logged: it
- * puts a delivery taken back unsent back in the queue.
+ * attempt log keeps the label as text.
  */
 CREATE TYPE webhooks.outcome AS ENUM
-	('delivered', 'retrying', 'failed', 'dropped', 'requeued');
+	('delivered', 'retrying', 'failed', 'dropped');
 COMMENT ON COLUMN webhooks._attempt.outcome IS
 	'delivered, retrying, failed or dropped (a label of webhooks.outcome)';
 
 /*
- * _renew extends the leases of deliveries the worker still holds, so that
- * a delivery waiting long for a connection is never claimed twice.
- */
-CREATE FUNCTION webhooks._renew(t uuid[], w uuid[], e uuid[], lease_ms bigint)
-	RETURNS void
-	LANGUAGE sql VOLATILE PARALLEL UNSAFE
-	SET search_path = webhooks, pg_catalog, pg_temp
-	SET enable_hashjoin = off
-	SET enable_mergejoin = off
-	SET enable_seqscan = off
-	AS $$
-	UPDATE _delivery d
-	SET leased_until = now() + lease_ms * interval '1 millisecond'
-	WHERE d.ctid = ANY (ARRAY(
-		SELECT x.ctid
-		FROM unnest(t, w, e) AS o(t, w, e), LATERAL (
-			SELECT q.ctid FROM _delivery q
-			WHERE q.tenant_locator = o.t AND q.webhook_locator = o.w::ulid
-			  AND q.event_locator = o.e::ulid
-			OFFSET 0) x))
-	  AND d.leased_until IS NOT NULL;
-	$$;
-REVOKE ALL ON FUNCTION webhooks._renew(uuid[], uuid[], uuid[], bigint) FROM PUBLIC;
-
-/*
  * _record, as in 1.0 but: outcomes are webhooks.outcome (an unknown one is
  * refused), one key twice in a batch is tolerated (the later outcome wins
- * the diverted record), and no outcome that the worker never produces is
- * counted.  The worker calls it with named arguments.
+ * the diverted record), no outcome that the worker never produces is
+ * counted, and a retry counts its attempt (claims no longer write the
+ * row: see _claim).  The worker calls it with named arguments.
  */
 DROP FUNCTION webhooks._record(uuid[], uuid[], uuid[], integer[],
 	timestamptz[], double precision[], integer[], text[], text[], text[],
@@ -96,10 +71,9 @@ BEGIN
 		DELETE FROM _delivery d
 		WHERE d.ctid = ANY (ARRAY(SELECT q.row FROM q WHERE q.retry_at IS NULL))
 	), again AS (
-		-- retries, and deliveries taken back unsent ("requeued")
+		-- retries: attempts counts the attempts made
 		UPDATE _delivery d
-		SET due_at = q.retry_at, leased_until = NULL,
-			attempts = d.attempts - CASE WHEN q.outcome = 'requeued' THEN 1 ELSE 0 END
+		SET due_at = q.retry_at, attempts = q.attempt
 		FROM q
 		WHERE q.retry_at IS NOT NULL AND d.ctid = q.row
 	), diverted AS (
@@ -152,8 +126,7 @@ BEGIN
 			   max(o.attempted_at) FILTER (WHERE o.outcome = 'delivered'),
 			   max(o.attempted_at) FILTER (WHERE o.outcome <> 'delivered')
 		FROM o
-		WHERE o.outcome <> 'requeued'
-		  AND EXISTS (SELECT FROM _webhook wh
+		WHERE EXISTS (SELECT FROM _webhook wh
 					  WHERE wh.tenant_locator = o.t AND wh.locator = o.w)
 		GROUP BY o.t, o.w
 		ON CONFLICT (tenant_locator, webhook_locator) DO UPDATE
@@ -169,8 +142,7 @@ BEGIN
 						  outcome, "trigger", response)
 	SELECT o.t, o.w, o.e, o.attempt, o.attempted_at, o.duration_ms, o.status,
 		   o.error, o.outcome::text, o."trigger", o.response
-	FROM o
-	WHERE o.outcome <> 'requeued';
+	FROM o;
 END
 $$;
 REVOKE ALL ON FUNCTION webhooks._record(uuid[], uuid[], uuid[], integer[],
@@ -191,11 +163,19 @@ REVOKE ALL ON FUNCTION webhooks._serve() FROM PUBLIC;
 SELECT webhooks._serve();
 
 /*
- * _claim, as in 1.0, for one partition of the webhooks: those whose
- * locator hashes to part of npartitions (one worker serves each).
+ * _claim reads the next due deliveries of one partition of the webhooks
+ * (those whose locator hashes to part of npartitions) after the worker's
+ * cursor, with what their requests need.  Unlike 1.0's it writes nothing:
+ * one worker serves a partition at a time (the launcher's slots), and it
+ * knows what it holds, so a lease in the row would only cost a second
+ * write of every delivery (most of them not HOT: a page filled by
+ * publishes has no room for a new version of each row).  A delivery in
+ * flight when its worker dies is simply due, and sent again by the next
+ * one: at least once.  attempt is the number of the attempt about to be
+ * made; _record counts it when it is a retry.
  */
 DROP FUNCTION webhooks._claim(integer, bigint, uuid[], timestamptz, uuid, uuid);
-CREATE FUNCTION webhooks._claim(batch integer, lease_ms bigint, exclude uuid[],
+CREATE FUNCTION webhooks._claim(batch integer, exclude uuid[],
 								after_due timestamptz, after_event uuid,
 								after_webhook uuid, npartitions integer,
 								part integer)
@@ -228,32 +208,24 @@ CREATE FUNCTION webhooks._claim(batch integer, lease_ms bigint, exclude uuid[],
 #variable_conflict use_column
 BEGIN
 	RETURN QUERY
-	WITH u AS (
-		UPDATE _delivery d
-		SET leased_until = now() + lease_ms * interval '1 millisecond',
-			attempts = d.attempts + 1
-		WHERE d.ctid = ANY (ARRAY(
-			SELECT q.ctid FROM _delivery q
-			WHERE q.due_at <= now()
-			  AND (q.due_at, q.event_locator, q.webhook_locator)
-				  > (after_due, after_event::ulid, after_webhook::ulid)
-			  AND (q.leased_until IS NULL OR q.leased_until < now())
-			  AND q.webhook_locator::uuid <> ALL (exclude)
-			  AND (webhooks.ulid_hash(q.webhook_locator) & 2147483647) % npartitions = part
-			ORDER BY q.due_at, q.event_locator, q.webhook_locator
-			LIMIT batch
-			FOR UPDATE SKIP LOCKED))
-		RETURNING d.tenant_locator, d.webhook_locator, d.event_locator,
-				  d.attempts, d.resend, d.due_at
-	)
 	SELECT u.tenant_locator, u.webhook_locator::uuid, u.event_locator::uuid,
-		   u.attempts, u.resend, w.url, w.headers, w.secure_ssl,
+		   u.attempts + 1, u.resend, w.url, w.headers, w.secure_ssl,
 		   w.hmac_enabled, w.secret, w.tag, w.enabled, w.suspended,
 		   w.triggers, w.divert, w.suspend, w.retry_type, w.retry_interval,
 		   w.retry_attempts, e.payload, u.due_at, w.name, e.type, w.alert_url,
 		   w.alert_headers, w.alert_secure_ssl, w.alert_hmac_enabled,
 		   w.alert_secret, w.alert_tag
-	FROM u
+	FROM (
+		SELECT q.tenant_locator, q.webhook_locator, q.event_locator,
+			   q.attempts, q.resend, q.due_at
+		FROM _delivery q
+		WHERE q.due_at <= now()
+		  AND (q.due_at, q.event_locator, q.webhook_locator)
+			  > (after_due, after_event::ulid, after_webhook::ulid)
+		  AND q.webhook_locator::uuid <> ALL (exclude)
+		  AND (webhooks.ulid_hash(q.webhook_locator) & 2147483647) % npartitions = part
+		ORDER BY q.due_at, q.event_locator, q.webhook_locator
+		LIMIT batch) u
 	-- OFFSET 0 keeps these lookups apart: one index probe per claimed row
 	LEFT JOIN LATERAL (
 		SELECT * FROM _webhook wh
@@ -268,8 +240,38 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION webhooks._claim(integer, bigint, uuid[], timestamptz,
-	uuid, uuid, integer, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION webhooks._claim(integer, uuid[], timestamptz, uuid,
+	uuid, integer, integer) FROM PUBLIC;
+
+/*
+ * The lease column goes: deliveries in flight are known to their worker
+ * (webhooks.workers, held), and leases a 1.0 worker left are void.
+ */
+CREATE FUNCTION webhooks._held() RETURNS bigint
+	AS 'MODULE_PATHNAME', 'webhooks_held'
+	LANGUAGE C VOLATILE PARALLEL SAFE;
+REVOKE ALL ON FUNCTION webhooks._held() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION webhooks._held() TO pg_monitor;
+CREATE OR REPLACE VIEW webhooks.delivery_stats AS
+SELECT w.worker_pid,
+	   (SELECT count(*) FROM webhooks._delivery) AS queue_depth,
+	   webhooks._held() AS in_flight,
+	   (SELECT now() - min(due_at) FROM webhooks._delivery
+		WHERE due_at <= now()) AS oldest_pending_age,
+	   s.delivered, s.failed, s.retried, s.dropped,
+	   w.delivered AS delivered_since_start,
+	   w.failed AS failed_since_start,
+	   w.attempts AS attempts_since_start,
+	   w.recent_per_second
+FROM webhooks._worker_state() w,
+	 (SELECT coalesce(sum(delivered), 0) AS delivered,
+			 coalesce(sum(failed), 0) AS failed,
+			 coalesce(sum(retried), 0) AS retried,
+			 coalesce(sum(dropped), 0) AS dropped
+	  FROM webhooks._webhook_stats) s;
+COMMENT ON VIEW webhooks.delivery_stats IS
+	'How delivery is doing: queue depth, deliveries in flight, oldest due delivery, totals, recent rate';
+ALTER TABLE webhooks._delivery DROP COLUMN leased_until;
 
 /*
  * The delivery workers of the cluster, one row each: its database and
@@ -355,7 +357,7 @@ GRANT EXECUTE ON FUNCTION webhooks._bound_tenant() TO webhooks_reader, pg_monito
 -- events, the attempt log and the counters.  They are the database's data
 -- as much as the webhooks are: the queue is owed deliveries, and the events,
 -- diverted events and attempts are read through the API.  A delivery that
--- was leased when the dump was taken is sent once its lease has run out.
+-- was in flight when the dump was taken is sent again from the restore.
 SELECT pg_catalog.pg_extension_config_dump('webhooks._event', '');
 SELECT pg_catalog.pg_extension_config_dump('webhooks._delivery', '');
 SELECT pg_catalog.pg_extension_config_dump('webhooks._diverted_event', '');

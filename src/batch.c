@@ -7,19 +7,23 @@
  *
  *	- check that the extension is there, at the library's version, and
  *	  that its tables can be locked without waiting;
- *	- renew the leases of held deliveries past half their lease, so that
- *	  the claim below cannot take them again (window.c);
  *	- record every judged outcome with one call of webhooks._record();
  *	- apply the retention settings, about once a minute;
  *	- claim more due deliveries (webhooks._claim()) while the window has
- *	  room, and learn when the next one not yet due comes due.
+ *	  room, skipping those it holds (window.c), and learn when the next one
+ *	  not yet due comes due.
+ *
+ * Claims write nothing: the queue rows of the worker's partition are its
+ * own, and what it holds it knows (window.c).  A delivery costs the queue
+ * two writes, its insert at publish and its delete (or retry) when its
+ * outcome is recorded, beside its attempt row.
  *
  * A recording that fails is retried in parts: the next transaction records
  * the batch in halves, each in a subtransaction, down to the one outcome
  * that cannot be recorded.  That one is logged by its keys, recorded again
- * without its text and failure handling, and if even that fails, left for
- * its lease to run out (it is then sent again).  One bad row thus stops
- * recording for one retry interval at most.
+ * without its text and failure handling, and if even that fails, set
+ * aside for webhooks.lease (it is then sent again).  One bad row thus
+ * stops recording for one retry interval at most.
  *
  * The shapes of _claim's result and of _record's arguments are described
  * once, here and in delivery.c, and checked against the installed functions
@@ -57,10 +61,9 @@
 #define CLEANUP_INTERVAL_MS 60000
 #define CURSOR_RESET_MS 1000
 #define HOLD_CLAIMS_MS 100
-#define MAX_RENEW 10000			/* leases renewed in one transaction */
 #define COUNT_INTERVAL_MS 10000	/* how often the queue is counted */
 #define COUNT_MAX 1000000		/* most rows counted */
-#define CLAIM_NARGS 8
+#define CLAIM_NARGS 7
 
 /* the rows of _delivery that belong to a worker's partition ($1 of $2) */
 #define PARTITION_FILTER(p, n) \
@@ -107,8 +110,9 @@ keep(const char *sql, int nargs, Oid *types)
 	return plan;
 }
 
+/* how long an outcome that could not be recorded is set aside */
 static int64
-lease_us(void)
+aside_us(void)
 {
 	return (int64) webhooks_lease_seconds * USECS_PER_SEC;
 }
@@ -130,12 +134,11 @@ check_claim_shape(WhWorker *w)
 	bool		differs;
 
 	args[0] = Int32GetDatum(0);
-	args[1] = Int64GetDatum(0);
-	args[2] = PointerGetDatum(construct_empty_array(UUIDOID));
-	args[3] = TimestampTzGetDatum(DT_NOBEGIN);
-	args[4] = args[5] = UUIDPGetDatum(palloc0(sizeof(pg_uuid_t)));
-	args[6] = Int32GetDatum(w->npartitions);
-	args[7] = Int32GetDatum(w->partition);
+	args[1] = PointerGetDatum(construct_empty_array(UUIDOID));
+	args[2] = TimestampTzGetDatum(DT_NOBEGIN);
+	args[3] = args[4] = UUIDPGetDatum(palloc0(sizeof(pg_uuid_t)));
+	args[5] = Int32GetDatum(w->npartitions);
+	args[6] = Int32GetDatum(w->partition);
 	if (SPI_execute_plan(w->plans.claim, args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "webhooks: could not run webhooks._claim()");
 	desc = SPI_tuptable->tupdesc;
@@ -184,8 +187,8 @@ check_outcomes(void)
 static void
 free_plans(WhPlans *plans)
 {
-	SPIPlanPtr *all[] = {&plans->claim, &plans->record, &plans->renew,
-	&plans->next_due, &plans->count};
+	SPIPlanPtr *all[] = {&plans->claim, &plans->record, &plans->next_due,
+	&plans->count};
 
 	for (int i = 0; i < lengthof(all); i++)
 	{
@@ -202,16 +205,15 @@ free_plans(WhPlans *plans)
 static void
 prepare_plans(WhWorker *w)
 {
-	Oid			claim_types[CLAIM_NARGS] = {INT4OID, INT8OID, UUIDARRAYOID,
+	Oid			claim_types[CLAIM_NARGS] = {INT4OID, UUIDARRAYOID,
 	TIMESTAMPTZOID, UUIDOID, UUIDOID, INT4OID, INT4OID};
 	Oid			part_types[2] = {INT4OID, INT4OID};
 	Oid			record_types[RECORD_NARGS];
-	Oid			renew_types[4] = {UUIDARRAYOID, UUIDARRAYOID, UUIDARRAYOID, INT8OID};
 	StringInfoData sql;
 
 	free_plans(&w->plans);
 
-	w->plans.claim = keep("SELECT * FROM webhooks._claim($1, $2, $3, $4, $5, $6, $7, $8)",
+	w->plans.claim = keep("SELECT * FROM webhooks._claim($1, $2, $3, $4, $5, $6, $7)",
 						  CLAIM_NARGS, claim_types);
 	check_claim_shape(w);
 	check_outcomes();
@@ -228,7 +230,6 @@ prepare_plans(WhWorker *w)
 	}
 	appendStringInfoChar(&sql, ')');
 	w->plans.record = keep(sql.data, RECORD_NARGS, record_types);
-	w->plans.renew = keep("SELECT webhooks._renew($1, $2, $3, $4)", 4, renew_types);
 	w->plans.next_due = keep("SELECT min(due_at) FROM webhooks._delivery"
 							 " WHERE due_at > now() AND " PARTITION_FILTER("$1", "$2"),
 							 2, part_types);
@@ -337,99 +338,6 @@ extension_ready(WhWorker *w)
 }
 
 /* ----------------------------------------------------------------
- * Leases
- * ----------------------------------------------------------------
- */
-
-/*
- * wh_batch_next_renewal returns when the first held lease passes half its
- * time, or 0 when nothing is held.
- */
-TimestampTz
-wh_batch_next_renewal(WhWorker *w)
-{
-	WhDelivery *d = wh_window_first_lease(&w->window);
-
-	return d ? d->lease_until - lease_us() / 2 : 0;
-}
-
-/*
- * renew_leases renews the lease of every held delivery past half its
- * lease.
- */
-static void
-renew_leases(WhWorker *w)
-{
-	TimestampTz now = GetCurrentTimestamp();
-	TimestampTz until = GetCurrentTransactionStartTimestamp() + lease_us();
-	WhDelivery **due = NULL;
-	Datum	   *keys[3];
-	Datum		args[4];
-	int			n = 0;
-
-	for (WhDelivery *d = wh_window_first_lease(&w->window);
-		 d != NULL && d->lease_until - lease_us() / 2 <= now && n < MAX_RENEW;
-		 d = wh_window_next_lease(&w->window, d))
-	{
-		if (due == NULL)
-		{
-			due = palloc(sizeof(WhDelivery *) * Min(w->window.held, MAX_RENEW));
-			for (int k = 0; k < 3; k++)
-				keys[k] = palloc(sizeof(Datum) * Min(w->window.held, MAX_RENEW));
-		}
-		keys[0][n] = UUIDPGetDatum(&d->tenant);
-		keys[1][n] = UUIDPGetDatum(&d->webhook);
-		keys[2][n] = UUIDPGetDatum(&d->event);
-		due[n++] = d;
-	}
-	if (n == 0)
-		return;
-
-	for (int k = 0; k < 3; k++)
-		args[k] = PointerGetDatum(construct_array(keys[k], n, UUIDOID, UUID_LEN,
-												  false, TYPALIGN_CHAR));
-	args[3] = Int64GetDatum((int64) webhooks_lease_seconds * 1000);
-	if (SPI_execute_plan(w->plans.renew, args, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "webhooks: could not renew leases");
-	for (int i = 0; i < n; i++)
-		wh_window_renewed(&w->window, due[i], until);
-}
-
-/*
- * wh_recover_leases makes every delivery of its partition that a previous
- * worker had in flight due now: one worker serves a partition at a time,
- * so none of them is in flight.
- */
-void
-wh_recover_leases(WhWorker *w)
-{
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	SPI_connect();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	if (extension_ready(w) == WH_EXTENSION_READY)
-	{
-		Oid			types[2] = {INT4OID, INT4OID};
-		Datum		args[2] = {Int32GetDatum(w->partition),
-		Int32GetDatum(w->npartitions)};
-		int			rc = SPI_execute_with_args("UPDATE webhooks._delivery"
-											   " SET leased_until = NULL"
-											   " WHERE leased_until IS NOT NULL AND "
-											   PARTITION_FILTER("$1", "$2"),
-											   2, types, args, NULL, false, 0);
-
-		if (rc != SPI_OK_UPDATE)
-			elog(ERROR, "webhooks: could not recover leases");
-		if (SPI_processed > 0)
-			elog(LOG, "webhooks: %llu deliveries left in flight are due again",
-				 (unsigned long long) SPI_processed);
-	}
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-}
-
-/* ----------------------------------------------------------------
  * Recording
  * ----------------------------------------------------------------
  */
@@ -457,14 +365,13 @@ record_some(WhWorker *w, WhDelivery **items, int n)
 	{
 		WhDelivery *d = items[i];
 		WhRequest  *r = &d->req;
-		bool		again = d->outcome == WH_OUTCOME_RETRYING ||
-			d->outcome == WH_OUTCOME_REQUEUED;
+		bool		again = d->outcome == WH_OUTCOME_RETRYING;
 
 		CHECK_FOR_INTERRUPTS();
 		Assert(d->state == WH_DELIVERY_RECORDING && !d->is_alert);
-		cols[R_T][i] = UUIDPGetDatum(&d->tenant);
-		cols[R_W][i] = UUIDPGetDatum(&d->webhook);
-		cols[R_E][i] = UUIDPGetDatum(&d->event);
+		cols[R_T][i] = UUIDPGetDatum(&d->key.tenant);
+		cols[R_W][i] = UUIDPGetDatum(&d->key.webhook);
+		cols[R_E][i] = UUIDPGetDatum(&d->key.event);
 		cols[R_ATTEMPT][i] = Int32GetDatum(d->attempt);
 		cols[R_ATTEMPTED_AT][i] = TimestampTzGetDatum(d->attempted_at);
 		cols[R_DURATION][i] = Float8GetDatum(r->duration_ms);
@@ -481,8 +388,6 @@ record_some(WhWorker *w, WhDelivery **items, int n)
 		nulls[R_RESPONSE][i] = !d->sent || d->response == NULL;
 		if (!nulls[R_RESPONSE][i])
 			cols[R_RESPONSE][i] = CStringGetTextDatum(d->response);
-		if (d->outcome == WH_OUTCOME_REQUEUED)
-			d->retry_at = GetCurrentTimestamp();
 		cols[R_RETRY_AT][i] = TimestampTzGetDatum(d->retry_at);
 		nulls[R_RETRY_AT][i] = !again;
 		/* wake up for the earliest retry */
@@ -534,8 +439,8 @@ static void record_part(WhWorker *w, WhDelivery **items, int n);
 /*
  * set_aside handles the one outcome that could not be recorded: it is
  * logged by its keys (never its data), and recorded again without its
- * text and failure handling; if even that fails, it is left for its lease
- * to run out.
+ * text and failure handling; if even that fails, it is set aside for
+ * webhooks.lease (wh_batch_committed), then sent again.
  */
 static void
 set_aside(WhWorker *w, WhDelivery *d, int sqlerrcode)
@@ -545,17 +450,15 @@ set_aside(WhWorker *w, WhDelivery *d, int sqlerrcode)
 
 	ereport(LOG,
 			(errmsg("webhooks: could not record the outcome of event %s for webhook %s (SQLSTATE %s)%s",
-					ulid_to_cstring((pg_ulid *) &d->event),
-					ulid_to_cstring((pg_ulid *) &d->webhook),
+					ulid_to_cstring((pg_ulid *) &d->key.event),
+					ulid_to_cstring((pg_ulid *) &d->key.webhook),
 					unpack_sql_state(sqlerrcode),
-					stripped ? "; it will be sent again when its lease runs out" :
+					stripped ? "; it will be sent again after webhooks.lease" :
 					"; recording it without its message, response and failure handling")));
 	if (stripped)
 	{
-		/* nothing recorded: its row stays leased, and is claimed again */
+		/* nothing recorded: its row stays due, and is claimed again then */
 		d->unrecordable = true;
-		if (w->next_due == 0 || d->lease_until < w->next_due)
-			w->next_due = d->lease_until;
 		return;
 	}
 	d->message = NULL;
@@ -670,32 +573,43 @@ cursor_reset(WhClaimCursor *c)
 }
 
 /*
- * claim leases up to n due deliveries: those to send go on the claimed
- * list, those that need no request are judged at once.
+ * wh_batch_rewind makes the next claim start from the head of the queue:
+ * a delivery let go unrecorded is due again behind the cursor.
+ */
+void
+wh_batch_rewind(WhWorker *w)
+{
+	w->cursor.reset_at = 0;
+	w->more_due = true;
+}
+
+/*
+ * claim takes up to n due deliveries that the worker does not hold yet:
+ * those to send go on the claimed list, those that need no request are
+ * judged at once.
  *
  * Claims page through the queue in claim order from a cursor, so that the
- * rows in flight at the head of the queue are not scanned again and again.
+ * rows in flight at the head of the queue are not read again and again.
  * The cursor goes back to the start when a claim comes up short (the end of
- * what is due) and at least every CURSOR_RESET_MS, so that rows committed
- * late with an early due time, and retries that came due, are found.
+ * what is due), when something was let go unrecorded, and at least every
+ * CURSOR_RESET_MS, so that rows committed late with an early due time are
+ * found; what the worker holds is then read again, and skipped.
  */
 static void
 claim(WhWorker *w, int n)
 {
 	Datum		args[CLAIM_NARGS];
 	int			nexcluded;
-	TimestampTz lease_until = GetCurrentTransactionStartTimestamp() + lease_us();
 
 	if (GetCurrentTimestamp() - w->cursor.reset_at >= CURSOR_RESET_MS * 1000)
 		cursor_reset(&w->cursor);
 	args[0] = Int32GetDatum(n);
-	args[1] = Int64GetDatum((int64) webhooks_lease_seconds * 1000);
-	args[2] = wh_window_saturated(&w->window, &nexcluded);
-	args[3] = TimestampTzGetDatum(w->cursor.due);
-	args[4] = UUIDPGetDatum(&w->cursor.event);
-	args[5] = UUIDPGetDatum(&w->cursor.webhook);
-	args[6] = Int32GetDatum(w->npartitions);
-	args[7] = Int32GetDatum(w->partition);
+	args[1] = wh_window_saturated(&w->window, &nexcluded);
+	args[2] = TimestampTzGetDatum(w->cursor.due);
+	args[3] = UUIDPGetDatum(&w->cursor.event);
+	args[4] = UUIDPGetDatum(&w->cursor.webhook);
+	args[5] = Int32GetDatum(w->npartitions);
+	args[6] = Int32GetDatum(w->partition);
 	if (SPI_execute_plan(w->plans.claim, args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "webhooks: could not claim deliveries");
 
@@ -704,20 +618,24 @@ claim(WhWorker *w, int n)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
+		WhDeliveryKey key;
 		WhDelivery *d;
 		bool		isnull;
 		TimestampTz due;
 
 		CHECK_FOR_INTERRUPTS();
-		d = wh_delivery_from_claim(tup, desc, w->delivery_cxt);
+		wh_claim_key(tup, desc, &key);
 		due = DatumGetTimestampTz(SPI_getbinval(tup, desc, WH_CLAIM_DUE_AT, &isnull));
-		if (cursor_after(&w->cursor, due, &d->event, &d->webhook))
+		if (cursor_after(&w->cursor, due, &key.event, &key.webhook))
 		{
 			w->cursor.due = due;
-			w->cursor.event = d->event;
-			w->cursor.webhook = d->webhook;
+			w->cursor.event = key.event;
+			w->cursor.webhook = key.webhook;
 		}
-		wh_window_hold(&w->window, d, lease_until);
+		if (wh_window_holds(&w->window, &key))
+			continue;
+		d = wh_delivery_from_claim(tup, desc, w->delivery_cxt);
+		wh_window_hold(&w->window, d);
 		if (d->sent)
 			wh_list_push(&w->claimed, d, WH_DELIVERY_CLAIMED);
 		else
@@ -840,7 +758,6 @@ wh_batch_run(WhWorker *w, bool do_claim)
 	ready = extension_ready(w);
 	if (ready == WH_EXTENSION_READY)
 	{
-		renew_leases(w);
 		record_judged(w);
 		/* keep the connections busy while the transaction goes on */
 		wh_http_drive();
@@ -848,6 +765,9 @@ wh_batch_run(WhWorker *w, bool do_claim)
 		count_queue(w);
 		if (do_claim && room > 0)
 		{
+			/* what was set aside long enough is claimed again */
+			if (wh_window_release(&w->window, GetCurrentTimestamp()) > 0)
+				wh_batch_rewind(w);
 			claim(w, Min(room, webhooks_batch_size));
 			if (!w->more_due)
 				find_next_due(w);
@@ -884,9 +804,15 @@ wh_batch_committed(WhWorker *w, WhReady ready)
 	switch (ready)
 	{
 		case WH_EXTENSION_READY:
-			/* recorded, or set aside for its lease */
+			/* recorded, or set aside */
 			while ((d = wh_list_pop(&w->recording)) != NULL)
-				wh_forget_delivery(w, d);
+			{
+				if (d->unrecordable)
+					wh_window_set_aside(&w->window, d,
+										GetCurrentTimestamp() + aside_us());
+				else
+					wh_forget_delivery(w, d);
+			}
 			w->record_in_parts = false;
 			break;
 		case WH_EXTENSION_ABSENT:
@@ -902,8 +828,7 @@ wh_batch_committed(WhWorker *w, WhReady ready)
 	Assert(w->recording.count == 0);
 
 	for (int i = 0; i < WH_OUTCOME_COUNT; i++)
-		if (i != WH_OUTCOME_REQUEUED)
-			attempts += w->recorded[i];
+		attempts += w->recorded[i];
 	pg_atomic_fetch_add_u64(&wh_shared->attempts, attempts);
 	pg_atomic_fetch_add_u64(&wh_shared->failed, w->recorded[WH_OUTCOME_FAILED]);
 	wh_count_delivered(w->slot, w->recorded[WH_OUTCOME_DELIVERED], (uint64) time(NULL));

@@ -1,7 +1,7 @@
 /*-------------------------------------------------------------------------
  *
  * batch.h
- *	  The delivery worker's transactions: renew, record, claim.
+ *	  The delivery worker's transactions: record, claim.
  *
  * IDENTIFICATION
  *	  src/batch.h
@@ -25,8 +25,7 @@ typedef enum WhReady
 extern WhReady wh_batch_run(WhWorker *w, bool do_claim);
 extern void wh_batch_committed(WhWorker *w, WhReady ready);
 extern void wh_batch_failed(WhWorker *w);
-extern TimestampTz wh_batch_next_renewal(WhWorker *w);
-extern void wh_recover_leases(WhWorker *w);
+extern void wh_batch_rewind(WhWorker *w);
 extern void wh_forget_delivery(WhWorker *w, WhDelivery *d);
 
 #endif							/* WEBHOOKS_BATCH_H */

@@ -90,8 +90,7 @@ const char *const wh_outcome_names[WH_OUTCOME_COUNT] = {
 	[WH_OUTCOME_DELIVERED] = "delivered",
 	[WH_OUTCOME_RETRYING] = "retrying",
 	[WH_OUTCOME_FAILED] = "failed",
-	[WH_OUTCOME_DROPPED] = "dropped",
-	[WH_OUTCOME_REQUEUED] = "requeued"
+	[WH_OUTCOME_DROPPED] = "dropped"
 };
 
 /*
@@ -227,6 +226,17 @@ new_delivery(MemoryContext cxt, WhDelivery **out)
 	return old;
 }
 
+/*
+ * wh_claim_key reads the key of the delivery a row of _claim() is for.
+ */
+void
+wh_claim_key(HeapTuple tup, TupleDesc desc, WhDeliveryKey *key)
+{
+	wh_col_uuid(tup, desc, C_TENANT, &key->tenant);
+	wh_col_uuid(tup, desc, C_WEBHOOK, &key->webhook);
+	wh_col_uuid(tup, desc, C_EVENT, &key->event);
+}
+
 WhDelivery *
 wh_delivery_from_claim(HeapTuple tup, TupleDesc desc, MemoryContext cxt)
 {
@@ -235,9 +245,7 @@ wh_delivery_from_claim(HeapTuple tup, TupleDesc desc, MemoryContext cxt)
 	bool		isnull;
 	Datum		v;
 
-	wh_col_uuid(tup, desc, C_TENANT, &d->tenant);
-	wh_col_uuid(tup, desc, C_WEBHOOK, &d->webhook);
-	wh_col_uuid(tup, desc, C_EVENT, &d->event);
+	wh_claim_key(tup, desc, &d->key);
 	d->attempt = DatumGetInt32(SPI_getbinval(tup, desc, C_ATTEMPT, &isnull));
 	d->resend = wh_col_bool(tup, desc, C_RESEND);
 	d->attempted_at = GetCurrentTimestamp();
@@ -292,8 +300,8 @@ wh_delivery_from_claim(HeapTuple tup, TupleDesc desc, MemoryContext cxt)
 		WhTarget	t;
 		char		id[ULID_TEXT_LEN + 1];
 
-		target_from_row(tup, desc, C_URL, &d->webhook, &t);
-		ulid_encode(d->event.data, id);
+		target_from_row(tup, desc, C_URL, &d->key.webhook, &t);
+		ulid_encode(d->key.event.data, id);
 		prepare_request(&d->req, &t, id, d->attempted_at,
 						wh_col_text(tup, desc, C_PAYLOAD));
 		forget_secret(&t);
@@ -304,7 +312,7 @@ wh_delivery_from_claim(HeapTuple tup, TupleDesc desc, MemoryContext cxt)
 	if (SPI_getbinval(tup, desc, C_ALERT_URL, &isnull), !isnull)
 	{
 		d->alert = palloc(sizeof(WhTarget));
-		target_from_row(tup, desc, C_ALERT_URL, &d->webhook, d->alert);
+		target_from_row(tup, desc, C_ALERT_URL, &d->key.webhook, d->alert);
 		d->webhook_name = wh_col_text(tup, desc, C_NAME);
 		d->event_type = wh_col_text(tup, desc, C_EVENT_TYPE);
 	}
@@ -447,15 +455,15 @@ wh_delivery_alert(const WhDelivery *failed, MemoryContext cxt)
 	a->is_alert = true;
 	a->sent = true;
 	a->outcome = WH_OUTCOME_NONE;
-	a->tenant = failed->tenant;
-	a->webhook = failed->webhook;
-	a->event = failed->event;
+	a->key.tenant = failed->key.tenant;
+	a->key.webhook = failed->key.webhook;
+	a->key.event = failed->key.event;
 	a->attempted_at = GetCurrentTimestamp();
 
 	ulid_generate(&notice);
 	ulid_encode(notice.data, id);
-	ulid_encode(failed->event.data, event);
-	ulid_encode(failed->webhook.data, webhook);
+	ulid_encode(failed->key.event.data, event);
+	ulid_encode(failed->key.webhook.data, webhook);
 	trigger = failed->req.status > 0 ? psprintf("%d", failed->req.status) : "timeout";
 
 	initStringInfo(&body);

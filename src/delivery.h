@@ -5,18 +5,19 @@
  *	  from a claimed queue row, sent, judged and recorded.
  *
  * A delivery the worker holds goes through these states, in this order
- * (a delivery settled at claim skips SENDING; one taken back unsent goes
- * from SENDING to JUDGED as "requeued"; one whose transaction failed goes
- * back from RECORDING to JUDGED):
+ * (a delivery settled at claim skips SENDING; one taken back unsent leaves
+ * SENDING and is let go, its row still due; one whose transaction failed
+ * goes back from RECORDING to JUDGED):
  *
- *	CLAIMED    its row is leased by a claim whose transaction has not yet
- *	           committed; in the worker's claimed list
+ *	CLAIMED    read by a claim whose transaction has not yet committed; in
+ *	           the worker's claimed list
  *	SENDING    with the HTTP client, which tells apart waiting for a
  *	           connection, in flight and finished (WhRequestState)
  *	JUDGED     its outcome is decided; in the worker's judged list
  *	RECORDING  in the batch being recorded; freed once that commits
  *
- * Every held delivery is also on the worker's list of leases (window.h).
+ * Every held delivery is also in the worker's table of what it holds, by
+ * its key (window.h), so that no claim takes it a second time.
  *
  * IDENTIFICATION
  *	  src/delivery.h
@@ -65,18 +66,24 @@ typedef enum WhDeliveryState
 	WH_DELIVERY_RECORDING
 } WhDeliveryState;
 
+/* what identifies a delivery: the key of its queue row */
+typedef struct WhDeliveryKey
+{
+	pg_uuid_t	tenant;
+	pg_uuid_t	webhook;
+	pg_uuid_t	event;
+} WhDeliveryKey;
+
 typedef struct WhDelivery
 {
 	WhRequest	req;			/* first, so a request is its delivery */
 	WhDeliveryState state;
 	dlist_node	list_node;		/* in the list of its state */
-	dlist_node	lease_node;		/* in the worker's leases, by expiry */
-	TimestampTz lease_until;	/* when its lease runs out */
+	dlist_node	aside_node;		/* set aside unrecorded (window.h) */
+	TimestampTz aside_until;	/* until then */
 	MemoryContext cxt;			/* holds this delivery and all it points to */
 
-	pg_uuid_t	tenant;
-	pg_uuid_t	webhook;
-	pg_uuid_t	event;
+	WhDeliveryKey key;
 	int			attempt;		/* 1 for the first try */
 	bool		resend;			/* a resend of a diverted event */
 	bool		is_alert;		/* a failure notice, not a delivery */
@@ -115,6 +122,7 @@ typedef struct WhDeliveryList
 	int			count;
 } WhDeliveryList;
 
+extern void wh_claim_key(HeapTuple tup, TupleDesc desc, WhDeliveryKey *key);
 extern WhDelivery *wh_delivery_from_claim(HeapTuple tup, TupleDesc desc,
 										  MemoryContext cxt);
 extern void wh_delivery_judge(WhDelivery *d);

@@ -22,6 +22,7 @@
 
 PG_FUNCTION_INFO_V1(webhooks_worker_state);
 PG_FUNCTION_INFO_V1(webhooks_workers);
+PG_FUNCTION_INFO_V1(webhooks_held);
 
 #define ATTEMPTS_DEFAULT_COUNT	100
 #define ATTEMPTS_MAX_COUNT		1000
@@ -69,6 +70,27 @@ webhooks_worker_state(PG_FUNCTION_ARGS)
 	values[3] = Int64GetDatum((int64) pg_atomic_read_u64(&wh_shared->attempts));
 	values[4] = Float8GetDatum(rate);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
+}
+
+/*
+ * webhooks_held returns how many deliveries this database's workers hold:
+ * claimed and not yet recorded.
+ */
+Datum
+webhooks_held(PG_FUNCTION_ARGS)
+{
+	int64		held = 0;
+
+	SpinLockAcquire(&wh_shared->mutex);
+	for (int i = 0; i < WH_MAX_SLOTS; i++)
+	{
+		WhSlot	   *slot = &wh_shared->slots[i];
+
+		if (slot->state != WH_SLOT_FREE && slot->database == MyDatabaseId)
+			held += slot->held;
+	}
+	SpinLockRelease(&wh_shared->mutex);
+	PG_RETURN_INT64(held);
 }
 
 /*

@@ -22,7 +22,6 @@ typedef enum WhOutcome
 	WH_OUTCOME_RETRYING,		/* failed, sent again at retry_at */
 	WH_OUTCOME_FAILED,			/* failed for good */
 	WH_OUTCOME_DROPPED,			/* not sent: webhook gone, disabled, ... */
-	WH_OUTCOME_REQUEUED,		/* taken back unsent; not an attempt */
 	WH_OUTCOME_COUNT
 } WhOutcome;
 

@@ -228,8 +228,9 @@ _PG_init(void)
 							NULL, &webhooks_max_host_connections, 8, 1, 1000,
 							PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("webhooks.lease",
-							"Time after which a delivery claimed by a worker that died is due again.",
-							NULL, &webhooks_lease_seconds, 300, 10, 86400,
+							"Time a delivery whose outcome could not be recorded is kept back before it is sent again.",
+							"Deliveries a worker held when it died are due again at once.",
+							&webhooks_lease_seconds, 300, 10, 86400,
 							PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
 	DefineCustomIntVariable("webhooks.attempt_retention",
 							"Time delivery attempts are kept in the attempt log.",

@@ -13,12 +13,13 @@
  *	2. take_back_changed: when a webhook changed, deliveries still waiting
  *	   for a connection go back to the queue unsent (D12b);
  *	3. when a batch is worthwhile, run one transaction (src/batch.c):
- *	   renew leases, record outcomes, claim more; then send what it
- *	   claimed and go round again;
+ *	   record outcomes, claim more; then send what it claimed and go round
+ *	   again;
  *	4. otherwise sleep on its latch (set by publishers at commit) and the
  *	   HTTP client's sockets, until the first of: curl's next timer, the
- *	   next due retry, the next lease renewal, housekeeping, the end of a
- *	   back-off, or the one-second idle ceiling.
+ *	   next due retry, the end of a delivery's time set aside,
+ *	   housekeeping, the end of a back-off, or the one-second idle
+ *	   ceiling.
  *
  * Nothing finished is left unjudged before the worker sleeps, and every
  * held delivery is in exactly one collection (checked by check_state in
@@ -141,7 +142,7 @@ take_finished(WhWorker *w)
 			if (req->status < 200 || req->status > 299)
 				ereport(LOG,
 						(errmsg("webhooks: failure notice to the alert endpoint of webhook %s failed: %s",
-								ulid_to_cstring((pg_ulid *) &d->webhook),
+								ulid_to_cstring((pg_ulid *) &d->key.webhook),
 								req->blocked ? "address blocked by the network policy (webhooks.blocked_networks, webhooks.allowed_networks)" :
 								req->status > 0 ? psprintf("HTTP %d", req->status) :
 								req->error)));
@@ -166,11 +167,11 @@ take_finished(WhWorker *w)
 
 /*
  * take_back_waiting takes back the deliveries that wait for a connection:
- * they go back to the queue unsent (outcome "requeued"), or are forgotten
- * when the extension is gone.  Alerts waiting are dropped.
+ * the worker lets go of them unsent, and their rows, still due, are
+ * claimed again.  Alerts waiting are dropped.
  */
 static void
-take_back_waiting(WhWorker *w, bool discard)
+take_back_waiting(WhWorker *w)
 {
 	List	   *taken = wh_http_take_waiting();
 	ListCell   *lc;
@@ -186,17 +187,10 @@ take_back_waiting(WhWorker *w, bool discard)
 			continue;
 		}
 		(void) wh_window_returned(&w->window, d);
-		if (discard)
-		{
-			wh_forget_delivery(w, d);
-			continue;
-		}
-		d->sent = false;
-		d->outcome = WH_OUTCOME_REQUEUED;
-		add_judged(w, d);
+		wh_forget_delivery(w, d);
 	}
 	if (taken != NIL)
-		w->more_due = true;
+		wh_batch_rewind(w);
 	list_free(taken);
 }
 
@@ -213,7 +207,7 @@ take_back_changed(WhWorker *w)
 	if (generation == w->seen_generation)
 		return;
 	w->seen_generation = generation;
-	take_back_waiting(w, false);
+	take_back_waiting(w);
 }
 
 /*
@@ -239,7 +233,10 @@ send_claimed(WhWorker *w)
 static bool
 claims_due(WhWorker *w, TimestampTz now)
 {
-	return (w->more_due || (w->next_due > 0 && w->next_due <= now)) &&
+	TimestampTz release = wh_window_next_release(&w->window);
+
+	return (w->more_due || (w->next_due > 0 && w->next_due <= now) ||
+			(release > 0 && release <= now)) &&
 		now >= w->claims_held_until;
 }
 
@@ -247,8 +244,7 @@ claims_due(WhWorker *w, TimestampTz now)
  * batch_worthwhile decides whether to run a transaction now.  Outcomes and
  * claims are batched: a transaction runs when there is much to record,
  * when the requests in flight run low and more is due, when recorded
- * outcomes have waited long enough, or when leases or housekeeping are
- * due.  An idle worker that is woken starts at once, so latency stays low
+ * outcomes have waited long enough, or when housekeeping is due.  An idle worker that is woken starts at once, so latency stays low
  * when the load is.
  */
 static bool
@@ -257,7 +253,6 @@ batch_worthwhile(WhWorker *w, TimestampTz now)
 	int			inflight = wh_http_inflight();
 	int			low_water = Min(webhooks_batch_size, webhooks_max_inflight / 2);
 	bool		due = claims_due(w, now);
-	TimestampTz renewal = wh_batch_next_renewal(w);
 
 	if (now < w->backoff_until)
 		return false;
@@ -269,8 +264,6 @@ batch_worthwhile(WhWorker *w, TimestampTz now)
 		return true;
 	if (w->judged.count > 0 &&
 		(inflight < low_water || now - w->first_judged_at >= FLUSH_DELAY_MS * 1000))
-		return true;
-	if (renewal > 0 && renewal <= now)
 		return true;
 	return now >= w->next_housekeeping;
 }
@@ -335,7 +328,7 @@ run_batch(WhWorker *w)
 	{
 		/* deliveries waiting for a suspended webhook go back to the queue */
 		w->suspended_any = false;
-		take_back_waiting(w, false);
+		take_back_waiting(w);
 	}
 	send_claimed(w);
 }
@@ -366,7 +359,8 @@ wait_timeout_ms(WhWorker *w, TimestampTz now)
 	sooner(&timeout, now, w->next_look);
 	sooner(&timeout, now, w->next_due);
 	sooner(&timeout, now, w->next_housekeeping);
-	sooner(&timeout, now, wh_batch_next_renewal(w));
+	if (wh_window_next_release(&w->window) > now)
+		sooner(&timeout, now, wh_window_next_release(&w->window));
 	if (w->backoff_until > now)
 		sooner(&timeout, now, w->backoff_until);
 	if (w->claims_held_until > now)
@@ -477,18 +471,6 @@ webhooks_worker_main(Datum main_arg)
 
 	elog(DEBUG1, "webhooks delivery worker started for database \"%s\", partition %d of %d",
 		 w->database_name, w->partition + 1, w->npartitions);
-
-	PG_TRY();
-	{
-		wh_recover_leases(w);
-	}
-	PG_CATCH();
-	{
-		EmitErrorReport();
-		FlushErrorState();
-		AbortCurrentTransaction();
-	}
-	PG_END_TRY();
 
 	for (;;)
 	{

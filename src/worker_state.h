@@ -35,7 +35,6 @@ typedef struct WhPlans
 {
 	SPIPlanPtr	claim;
 	SPIPlanPtr	record;
-	SPIPlanPtr	renew;
 	SPIPlanPtr	next_due;
 	SPIPlanPtr	count;
 } WhPlans;

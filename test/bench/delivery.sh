@@ -579,6 +579,7 @@ scenario_memory() {
 }
 
 profile() {
+	local PERF_OUT=${PERF_DATA:-$WORK/perf.data}
 	local t
 	echo
 	echo "== the worker's statements so far (pg_stat_statements, track = all)"
@@ -596,10 +597,16 @@ profile() {
 	publish "$t" "$EVENTS" "$BATCH"
 	start_wait "$t" "$EVENTS"
 	release_worker
-	perf record -q -g -p "$WORKER_PID" -o "$WORK/perf.data" -- sleep 3 >/dev/null 2>&1 || true
+	perf record -q --call-graph dwarf,32768 -F 499 -p "$WORKER_PID" -o "$PERF_OUT" -- sleep 3 >/dev/null 2>&1 || true
 	finish_wait || echo "  (stalled: $WAIT_ERROR)"
-	perf report -i "$WORK/perf.data" --no-children --sort dso,symbol --stdio -g none 2>/dev/null |
+	perf report -i "$PERF_OUT" --no-children --sort dso,symbol --stdio -g none 2>/dev/null |
 		grep '%' | head -25 || true
+	echo "== perf: the same samples by library"
+	perf report -i "$PERF_OUT" --no-children --sort dso --stdio -g none 2>/dev/null |
+		grep '%' | head -12 || true
+	echo "== perf: the same samples by phase of the worker (inclusive)"
+	perf report -i "$PERF_OUT" --children --sort symbol --stdio -g none 2>/dev/null |
+		grep -E '\] (wh_batch_run|claim|record_judged|renew_leases|count_queue|send_claimed|take_finished|wh_http_drive|wh_http_start|curl_multi_socket_action|HMAC|CommitTransactionCommand|XLogFlush|WaitEventSetWait|SPI_execute_plan|wh_delivery_[a-z_]+|wh_request_[a-z_]+|wh_sign[a-z_]*)$' || true
 }
 
 # ---------------------------------------------------------------- start

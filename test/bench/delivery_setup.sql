@@ -89,12 +89,10 @@ BEGIN
 			last_n := n;
 			moved_at := clock_timestamp();
 		ELSIF clock_timestamp() - moved_at > stall_s * interval '1 second' THEN
-			RAISE EXCEPTION 'stalled: % of % deliveries recorded, none for % s; % still queued, % of them leased until %',
+			RAISE EXCEPTION 'stalled: % of % deliveries recorded, none for % s; % still queued, % deliveries held by the workers',
 				n, target, stall_s,
 				(SELECT count(*) FROM webhooks._delivery WHERE tenant_locator = t),
-				(SELECT count(*) FROM webhooks._delivery
-				 WHERE tenant_locator = t AND leased_until > now()),
-				(SELECT max(leased_until) FROM webhooks._delivery WHERE tenant_locator = t);
+				(SELECT sum(held) FROM webhooks.workers);
 		END IF;
 		COMMIT;
 		PERFORM pg_sleep(0.002);

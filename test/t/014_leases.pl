@@ -1,9 +1,12 @@
 # 014_leases.pl: a delivery the worker holds is never claimed again while
 # it holds it (issue 9, case 2).  A delivery may wait in the worker for a
-# connection to its endpoint longer than its lease: with a 10 s lease, a
-# 2 s timeout, 2 connections per host and an endpoint that never answers,
-# the last of 16 events wait up to 16 s, and none may be sent twice.  No
-# retry strategy: every event gets exactly one attempt.
+# connection to its endpoint for long: with a 2 s timeout, 2 connections
+# per host and an endpoint that never answers, the last of 16 events wait
+# up to 16 s.  In 1.0 that outlived the lease of the row (10 s here); in
+# 1.1 claims write nothing, and the claim cursor goes back to the head of
+# the queue at least every second, so every claim meanwhile reads the rows
+# held again and must skip them: none may be sent twice.  No retry
+# strategy: every event gets exactly one attempt.
 use strict;
 use warnings;
 

@@ -6,7 +6,8 @@
 # as before, the worker delivers what was queued, a diverted event can be
 # resent, and the upgraded database has exactly the catalog of a fresh
 # install of the current version (pg_dump --schema-only --binary-upgrade,
-# which dumps the extension's own objects, compared).
+# which dumps the extension's own objects, compared).  The one column the
+# upgrade drops, the queue's lease, is left out of the comparison of rows.
 #
 # It walks a package upgrade: 1.0 runs with its own library (built from the
 # release commit into a copy of this PostgreSQL's installation, with 1.0's
@@ -17,7 +18,8 @@
 # database, app2, whose event was left due, shows that.  1.0 was released
 # for PostgreSQL 15 only (its source does not build on 17 or 18), so the
 # test runs on 15.  Nothing here names a table or a function that the
-# upgrade scripts change: tables are compared whatever they hold.
+# upgrade scripts change, but for that column: tables are compared
+# whatever they hold.
 use strict;
 use warnings;
 
@@ -83,7 +85,11 @@ is($rcv->count('/app2'), 0, 'and nothing is delivered before the update');
 
 my %api = map { $_ => $node->psql("SELECT webhooks.fetch_webhooks('$_', count => 1000)") }
   @{ $s->{tenants} };
-my ($before, $cols) = WebhooksSample::digests($node);
+# 1.1 drops the lease column of the queue (claims no longer write rows):
+# every other column of every row is compared
+my (undef, $cols) = WebhooksSample::digests($node);
+ok($cols->{_delivery} =~ s/, leased_until\b//, '1.0\'s queue has the lease column 1.1 drops');
+my ($before) = WebhooksSample::digests($node, $cols);
 ok(keys %$before >= 7, 'the tables of 1.0 are read: ' . join(' ', sort keys %$before));
 
 $node->psql('ALTER EXTENSION webhooks UPDATE', db => 'app2');

@@ -45,8 +45,10 @@ BEGIN
 }
 
 # settings under which deliveries outwait their lease in the worker: the
-# shortest lease, and 16 deliveries behind 2 connections to an endpoint
-# that never answers take 8 rounds of a 2 s timeout
+# the shortest webhooks.lease (1.0: the lease of a claimed row; 1.1: how
+# long an unrecordable outcome is set aside), and 16 deliveries behind 2
+# connections to an endpoint that never answers take 8 rounds of a 2 s
+# timeout
 our $SHORT_LEASE_CONF = <<'CONF';
 webhooks.lease = '10s'
 webhooks.timeout = '2s'
