@@ -18,7 +18,10 @@
 #            endpoint never answers;
 #   memory   (once) the worker's anonymous memory (RssAnon) with 1,000,000
 #            deliveries queued, first stuck on a hanging endpoint, then
-#            draining to nginx.
+#            draining to nginx;
+#   scale    (last: it restarts the cluster) the fan-out drain with 2
+#            workers for the database, and one webhook drained in each of 2
+#            databases with a worker each.
 # Beside each throughput figure: the same run's ceiling, ceiling.c, a plain
 # libcurl multi client posting the same body with the same headers and
 # signature to the same nginx over as many connections.
@@ -56,7 +59,7 @@ else
 	MEM_HANG_SECS=10
 	MEM_DRAIN_SECS=30
 fi
-SCENARIOS=${BENCH_ONLY:-one fanout latency hang memory}
+SCENARIOS=${BENCH_ONLY:-one fanout latency hang memory scale}
 CLIENTS=2				# publishing pgbench clients
 BATCH=100				# events per publishing transaction
 FAN_WEBHOOKS=100
@@ -84,12 +87,14 @@ WORK=$(mktemp -d /tmp/webhooks-delivery-bench.XXXXXX)
 SHM=$(mktemp -d /dev/shm/webhooks-delivery-bench.XXXXXX)
 NGINX_PID=
 RECEIVER_PID=
-HOLD_PID=
+HOLD_PIDS=
 WAIT_PID=
+# the databases with the extension, all held off together by hold_worker
+DATABASES=postgres
 
 cleanup() {
 	local pid
-	for pid in "$WAIT_PID" "$HOLD_PID" "$NGINX_PID" "$RECEIVER_PID"; do
+	for pid in $WAIT_PID $HOLD_PIDS $NGINX_PID $RECEIVER_PID; do
 		if [[ -n $pid ]]; then
 			kill "$pid" 2>/dev/null || true
 		fi
@@ -241,14 +246,17 @@ rss_watch() {
 # aside while it cannot lock the tables it records in).  Call it only when
 # nothing is in flight: the worker forgets what it holds when it steps aside.
 hold_worker() {
-	PGAPPNAME=bench_hold psql -X -q -c "BEGIN" \
-		-c "LOCK TABLE webhooks._attempt IN SHARE MODE" \
-		-c "SELECT pg_sleep(86400)" >/dev/null 2>&1 &
-	HOLD_PID=$!
+	local db
+	for db in $DATABASES; do
+		PGAPPNAME=bench_hold psql -X -q -d "$db" -c "BEGIN" \
+			-c "LOCK TABLE webhooks._attempt IN SHARE MODE" \
+			-c "SELECT pg_sleep(86400)" >/dev/null 2>&1 &
+		HOLD_PIDS+=" $!"
+	done
 	for _ in $(seq 100); do
 		[[ $(sql "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)
 			WHERE a.application_name = 'bench_hold' AND l.granted
-			  AND l.relation = 'webhooks._attempt'::regclass") == 1 ]] && return
+			  AND l.locktype = 'relation' AND l.mode = 'ShareLock'") == $(wc -w <<<"$DATABASES") ]] && return
 		sleep 0.1
 	done
 	die "could not hold the worker off"
@@ -258,15 +266,21 @@ hold_worker() {
 # latch at commit: this one is for a tenant without webhooks); sets
 # RELEASED_AT to the time (epoch seconds) just before the hold ended
 release_worker() {
-	local out
+	local out db pid
 	out=$(psql -X -q -A -t -v ON_ERROR_STOP=1 \
 		-c "SELECT extract(epoch FROM clock_timestamp())" \
 		-c "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity
 			WHERE application_name = 'bench_hold'" \
 		-c "SELECT webhooks.publish_event(gen_random_uuid(), 'policy.quote.issue', '{}')")
 	RELEASED_AT=${out%%$'\n'*}
-	wait "$HOLD_PID" 2>/dev/null || true
-	HOLD_PID=
+	for db in $DATABASES; do
+		[[ $db == "$PGDATABASE" ]] ||
+			psql -X -q -d "$db" -c "SELECT webhooks.publish_event(gen_random_uuid(), 'policy.quote.issue', '{}')" >/dev/null
+	done
+	for pid in $HOLD_PIDS; do
+		wait "$pid" 2>/dev/null || true
+	done
+	HOLD_PIDS=
 }
 
 # start_wait TENANT N: wait in the background until the worker has recorded
@@ -351,6 +365,69 @@ measure() {
 	CORES=$(awk -v a="$cpu0" -v b="$cpu1" -v s="$start" -v e="$end" 'BEGIN { printf "%.2f", (b - a) / (e - s) }')
 }
 
+# workers_cpu: CPU seconds the workers in WORKER_PIDS have used together
+workers_cpu() {
+	local pid f total=0
+	for pid in $WORKER_PIDS; do
+		read -r -a f <"/proc/$pid/stat"
+		total=$((total + f[13] + f[14]))
+	done
+	awk -v t=$total -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }'
+}
+
+# drain_across "TENANT..." EVENTS BATCH DELIVERIES: the drain of measure,
+# in every database of DATABASES at once, TENANT by TENANT (one per
+# database, in order), each with DELIVERIES to make: from the release to
+# the last outcome recorded in any of them.  Sets RATE (all deliveries/s)
+# and CORES (every worker's CPU together); returns 1 with WAIT_ERROR set
+# when one stalled.
+drain_across() {
+	local tenants=($1) events=$2 batch=$3 deliveries=$4 dbs=($DATABASES)
+	local i waits=() cpu0 cpu1 start end=0 e
+	sql "CHECKPOINT"
+	hold_worker
+	for i in "${!dbs[@]}"; do
+		PGDATABASE=${dbs[i]} publish "${tenants[i]}" "$events" "$batch"
+	done
+	for i in "${!dbs[@]}"; do
+		psql -X -q -A -t -v ON_ERROR_STOP=1 -d "${dbs[i]}" \
+			-c "CALL bench_wait('${tenants[i]}', $deliveries, $STALL_S)" >"$WORK/wait.$i" 2>&1 &
+		waits+=($!)
+	done
+	WORKER_PIDS=$(sql "SELECT string_agg(pid::text, ' ') FROM webhooks.workers")
+	cpu0=$(workers_cpu)
+	release_worker
+	start=$RELEASED_AT
+	for i in "${!waits[@]}"; do
+		if ! wait "${waits[i]}"; then
+			WAIT_ERROR="${dbs[i]}: $(sed -n 's/^ERROR: *//p' "$WORK/wait.$i")"
+			return 1
+		fi
+		e=$(cat "$WORK/wait.$i")
+		end=$(awk -v a="$end" -v b="$e" 'BEGIN { print (b > a ? b : a) }')
+	done
+	cpu1=$(workers_cpu)
+	for i in "${!dbs[@]}"; do
+		PGDATABASE=${dbs[i]} check_delivered "${tenants[i]}" "$deliveries"
+	done
+	RATE=$(awk -v n=$((deliveries * ${#dbs[@]})) -v s="$start" -v e="$end" 'BEGIN { printf "%.0f", n / (e - s) }')
+	CORES=$(awk -v a="$cpu0" -v b="$cpu1" -v s="$start" -v e="$end" 'BEGIN { printf "%.2f", (b - a) / (e - s) }')
+}
+
+# restart_with SETTINGS: the cluster restarted with SETTINGS added to its
+# configuration (later lines win)
+restart_with() {
+	printf '%s\n' "$1" >>"$CLUSTER_DIR/data/postgresql.conf"
+	as_postgres "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" \
+		-w -m fast restart >/dev/null || die "the cluster did not restart"
+	for _ in $(seq 100); do
+		[[ $(sql "SELECT count(*) FILTER (WHERE pid IS NOT NULL) = count(*) AND count(*) > 0
+			FROM webhooks.workers") == t ]] && return
+		sleep 0.1
+	done
+	die "the delivery workers did not start after the restart"
+}
+
 # ceiling PATH N: the plain libcurl client's requests/s to nginx; sets CEIL
 ceiling() {
 	local out
@@ -411,6 +488,67 @@ scenario_fanout() {
 	echo "== fan-out: $(fmt "$FAN_EVENTS") events to $FAN_WEBHOOKS webhooks ($(fmt $((FAN_EVENTS * FAN_WEBHOOKS))) deliveries), $CLIENTS clients x $FAN_BATCH events per transaction"
 	throughput fan "$FAN_WEBHOOKS" "$FAN_EVENTS" "$FAN_BATCH"
 	FAN_LIVE=$LIVE FAN_DRAIN=$DRAIN FAN_CEIL=$CEILING FAN_STALLED=$STALLED
+}
+
+# scenario_scale: how throughput scales on this machine, beside the ceiling
+# of the same runs: the fan-out drain with 2 workers for the database
+# (webhooks.workers_per_database = 2: each worker serves the webhooks whose
+# locator hashes to its partition), and the drain of one webhook in each
+# of 2 databases with a worker each.  The cluster is restarted for each.
+scenario_scale() {
+	local r t t2 n split ceil_all=() w2_all=() db2_all=()
+	echo
+	echo "== scaling: 2 workers for one database, and 2 databases with one worker each (drains)"
+	restart_with "webhooks.workers_per_database = 2"
+	n=$((FAN_EVENTS * FAN_WEBHOOKS))
+	for ((r = 1; r <= RUNS; r++)); do
+		ceiling "/scale" "$n"
+		ceil_all+=("$CEIL")
+		t=$(new_uuid)
+		sql "SELECT count(bench_webhook('$t', 'w2 ' || i,
+				'http://127.0.0.1:$NGINX_PORT/w2/$r/' || i, '$SECRET'))
+			FROM generate_series(1, $FAN_WEBHOOKS) AS i" >/dev/null
+		split=$(sql "SELECT string_agg(c::text, '/' ORDER BY p) FROM (
+				SELECT (webhooks.ulid_hash(locator) & 2147483647) % 2 AS p, count(*) AS c
+				FROM webhooks._webhook WHERE tenant_locator = '$t' GROUP BY 1) x")
+		printf '  run %d  ceiling %7s/s (%s cores)' "$r" "$(fmt "$CEIL")" "$CEIL_CORES"
+		if drain_across "$t" "$FAN_EVENTS" "$FAN_BATCH" "$n"; then
+			w2_all+=("$RATE")
+			printf ' | 2 workers, %s webhooks (%s per partition): drain %7s/s (workers %s cores)\n' \
+				"$FAN_WEBHOOKS" "$split" "$(fmt "$RATE")" "$CORES"
+		else
+			printf ' | 2 workers STALLED (%s)\n' "$WAIT_ERROR"
+		fi
+	done
+	restart_with "webhooks.workers_per_database = 1
+webhooks.database = ''"
+	psql -X -q -c "CREATE DATABASE bench2" >/dev/null
+	PGDATABASE=bench2 psql -X -q -v ON_ERROR_STOP=1 -f "$BENCH_DIR/delivery_setup.sql" >/dev/null
+	DATABASES="postgres bench2"
+	for _ in $(seq 100); do
+		[[ $(sql "SELECT count(*) FROM webhooks.workers WHERE pid IS NOT NULL") == 2 ]] && break
+		sleep 0.1
+	done
+	for ((r = 1; r <= RUNS; r++)); do
+		ceiling "/scale2" "$EVENTS"
+		ceil_all+=("$CEIL")
+		t=$(new_uuid)
+		t2=$(new_uuid)
+		sql "SELECT bench_webhook('$t', 'db1', 'http://127.0.0.1:$NGINX_PORT/db1/$r', '$SECRET')" >/dev/null
+		PGDATABASE=bench2 sql "SELECT bench_webhook('$t2', 'db2', 'http://127.0.0.1:$NGINX_PORT/db2/$r', '$SECRET')" >/dev/null
+		printf '  run %d  ceiling %7s/s (%s cores)' "$r" "$(fmt "$CEIL")" "$CEIL_CORES"
+		if drain_across "$t $t2" $((EVENTS / 2)) "$BATCH" $((EVENTS / 2)); then
+			db2_all+=("$RATE")
+			printf ' | 2 databases, 1 webhook each: drain %7s/s (workers %s cores)\n' \
+				"$(fmt "$RATE")" "$CORES"
+		else
+			printf ' | 2 databases STALLED (%s)\n' "$WAIT_ERROR"
+		fi
+	done
+	DATABASES=postgres
+	SCALE_W2=$(median_of "${w2_all[@]}")
+	SCALE_DB2=$(median_of "${db2_all[@]}")
+	SCALE_CEIL=$(median_of "${ceil_all[@]}")
 }
 
 scenario_latency() {
@@ -667,6 +805,8 @@ if want latency; then scenario_latency; rss_note; fi
 if want hang; then scenario_hang; rss_note; fi
 if [[ -n ${BENCH_PROFILE:-} ]]; then profile; fi
 if want memory; then scenario_memory; fi
+# last: it restarts the cluster with other settings
+if want scale; then scenario_scale; fi
 
 # ---------------------------------------------------------------- summary
 
@@ -702,6 +842,12 @@ if want hang; then
 	row "healthy webhooks, one hanging" "$(fmt "$HANG_WITH")/s" "" "$(fmt "$HANG_CEIL")/s" ""
 	row "  throughput lost to the hanging one" "$HANG_LOSS %" "<= $TARGET_HANG_LOSS %" "-" \
 		"$(verdict "$HANG_LOSS" '<=' $TARGET_HANG_LOSS)$(stalled "$HANG_STALLED")"
+fi
+if want scale; then
+	row "2 workers, fan-out to 100 webhooks, drain" "$(fmt "$SCALE_W2")/s" "" "$(fmt "$SCALE_CEIL")/s" \
+		"(1 worker: $(fmt "${FAN_DRAIN:-n/a}")/s)"
+	row "2 databases, 1 webhook each, drain" "$(fmt "$SCALE_DB2")/s" "" "$(fmt "$SCALE_CEIL")/s" \
+		"(1 database: $(fmt "${ONE_DRAIN:-n/a}")/s)"
 fi
 if want memory; then
 	row "worker RssAnon, $(fmt "$MEM_EVENTS") queued (max)" "$RSS_MAX_MB MB" "<= $TARGET_RSS_MB MB" "-" \
