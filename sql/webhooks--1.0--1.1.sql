@@ -271,6 +271,11 @@ FROM webhooks._worker_state() w,
 	  FROM webhooks._webhook_stats) s;
 COMMENT ON VIEW webhooks.delivery_stats IS
 	'How delivery is doing: queue depth, deliveries in flight, oldest due delivery, totals, recent rate';
+-- 1.0 counted an attempt when it leased the row; 1.1 counts it when its
+-- outcome is recorded: an attempt in flight under 1.0 is made again under
+-- its own number
+UPDATE webhooks._delivery SET attempts = attempts - 1
+WHERE leased_until IS NOT NULL AND attempts > 0;
 ALTER TABLE webhooks._delivery DROP COLUMN leased_until;
 
 /*

@@ -59,7 +59,8 @@
 #include "webhooks.h"
 
 #define CLEANUP_INTERVAL_MS 60000
-#define CURSOR_RESET_MS 1000
+#define CURSOR_RESET_MS 1000	/* back to the floor at least this often */
+#define FULL_RESET_MS 60000		/* back to the head at least this often */
 #define HOLD_CLAIMS_MS 100
 #define COUNT_INTERVAL_MS 10000	/* how often the queue is counted */
 #define COUNT_MAX 1000000		/* most rows counted */
@@ -188,7 +189,7 @@ static void
 free_plans(WhPlans *plans)
 {
 	SPIPlanPtr *all[] = {&plans->claim, &plans->record, &plans->next_due,
-	&plans->count};
+	&plans->count, &plans->oldest};
 
 	for (int i = 0; i < lengthof(all); i++)
 	{
@@ -208,6 +209,7 @@ prepare_plans(WhWorker *w)
 	Oid			claim_types[CLAIM_NARGS] = {INT4OID, UUIDARRAYOID,
 	TIMESTAMPTZOID, UUIDOID, UUIDOID, INT4OID, INT4OID};
 	Oid			part_types[2] = {INT4OID, INT4OID};
+	Oid			oid_types[1] = {OIDOID};
 	Oid			record_types[RECORD_NARGS];
 	StringInfoData sql;
 
@@ -233,6 +235,8 @@ prepare_plans(WhWorker *w)
 	w->plans.next_due = keep("SELECT min(due_at) FROM webhooks._delivery"
 							 " WHERE due_at > now() AND " PARTITION_FILTER("$1", "$2"),
 							 2, part_types);
+	w->plans.oldest = keep("SELECT min(xact_start) FROM pg_catalog.pg_stat_get_activity(NULL)"
+						   " WHERE datid = $1", 1, oid_types);
 	w->plans.count = keep("SELECT count(*) FROM (SELECT FROM webhooks._delivery"
 						  " WHERE " PARTITION_FILTER("$1", "$2")
 						  " LIMIT " CppAsString2(COUNT_MAX) ") q", 2, part_types);
@@ -563,13 +567,22 @@ cursor_after(const WhClaimCursor *c, TimestampTz due, const pg_uuid_t *event,
 	return memcmp(webhook->data, c->webhook.data, UUID_LEN) > 0;
 }
 
+/*
+ * cursor_reset moves the cursor back to just before "from" (DT_NOBEGIN:
+ * the head of the queue).
+ */
 static void
-cursor_reset(WhClaimCursor *c)
+cursor_reset(WhClaimCursor *c, TimestampTz from, TimestampTz now)
 {
-	c->due = DT_NOBEGIN;
+	c->due = from == DT_NOBEGIN ? DT_NOBEGIN : from - 1;
 	memset(&c->event, 0, sizeof(c->event));
 	memset(&c->webhook, 0, sizeof(c->webhook));
-	c->reset_at = GetCurrentTimestamp();
+	c->reset_at = now;
+	if (from == DT_NOBEGIN)
+	{
+		c->full_reset_at = now;
+		c->rewind = false;
+	}
 }
 
 /*
@@ -579,71 +592,138 @@ cursor_reset(WhClaimCursor *c)
 void
 wh_batch_rewind(WhWorker *w)
 {
-	w->cursor.reset_at = 0;
+	w->cursor.rewind = true;
 	w->more_due = true;
+}
+
+/*
+ * oldest_running_start returns when the oldest transaction now open in
+ * this database began: a row it may yet commit is due no earlier (a queue
+ * row is due at its transaction's now() unless it is a retry, due later).
+ */
+static TimestampTz
+oldest_running_start(WhWorker *w)
+{
+	Datum		arg = ObjectIdGetDatum(MyDatabaseId);
+	bool		isnull = true;
+	Datum		v = 0;
+
+	if (SPI_execute_plan(w->plans.oldest, &arg, NULL, true, 1) == SPI_OK_SELECT &&
+		SPI_processed == 1)
+		v = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return isnull ? GetCurrentTransactionStartTimestamp() : DatumGetTimestampTz(v);
+}
+
+/*
+ * move_cursor decides where the claim about to run starts.
+ *
+ * Claims page through the queue in claim order from a cursor, so that the
+ * rows in flight, and the deleted rows a drained queue leaves in its index
+ * until the next vacuum, are not read again and again.  Rows appear behind
+ * the cursor in two ways only: a transaction that was open when the cursor
+ * passed commits (its rows are due when it began, no earlier than the
+ * oldest open transaction's start when each claim ran: "floor"), or the
+ * worker lets go of a delivery unrecorded.  So the cursor goes back to the
+ * floor when a claim came up short and at least every CURSOR_RESET_MS,
+ * and to the head of the queue after a delivery was let go and every
+ * FULL_RESET_MS (rows of prepared transactions, which no backend shows as
+ * open, and rows written by hand).
+ */
+static void
+move_cursor(WhWorker *w)
+{
+	WhClaimCursor *c = &w->cursor;
+	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz oldest = oldest_running_start(w);
+	TimestampTz floor = Min(c->floor, oldest);
+
+	if (c->rewind || now - c->full_reset_at >= (TimestampTz) FULL_RESET_MS * 1000)
+		cursor_reset(c, DT_NOBEGIN, now);
+	else if (now - c->reset_at >= (TimestampTz) CURSOR_RESET_MS * 1000)
+	{
+		if (floor < c->due)
+			cursor_reset(c, floor, now);
+		else
+			c->reset_at = now;
+	}
+	else
+	{
+		c->floor = floor;
+		return;
+	}
+	/* what is open now is what the next reset must reach back to */
+	c->floor = oldest;
 }
 
 /*
  * claim takes up to n due deliveries that the worker does not hold yet:
  * those to send go on the claimed list, those that need no request are
- * judged at once.
- *
- * Claims page through the queue in claim order from a cursor, so that the
- * rows in flight at the head of the queue are not read again and again.
- * The cursor goes back to the start when a claim comes up short (the end of
- * what is due), when something was let go unrecorded, and at least every
- * CURSOR_RESET_MS, so that rows committed late with an early due time are
- * found; what the worker holds is then read again, and skipped.
+ * judged at once.  Rows the worker holds (read again after the cursor went
+ * back) are skipped, and more pages read while they fill them.
  */
 static void
 claim(WhWorker *w, int n)
 {
 	Datum		args[CLAIM_NARGS];
 	int			nexcluded;
+	int			taken = 0;
+	int			read = 0;
+	bool		full;
 
-	if (GetCurrentTimestamp() - w->cursor.reset_at >= CURSOR_RESET_MS * 1000)
-		cursor_reset(&w->cursor);
+	move_cursor(w);
 	args[0] = Int32GetDatum(n);
 	args[1] = wh_window_saturated(&w->window, &nexcluded);
-	args[2] = TimestampTzGetDatum(w->cursor.due);
-	args[3] = UUIDPGetDatum(&w->cursor.event);
-	args[4] = UUIDPGetDatum(&w->cursor.webhook);
 	args[5] = Int32GetDatum(w->npartitions);
 	args[6] = Int32GetDatum(w->partition);
-	if (SPI_execute_plan(w->plans.claim, args, NULL, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "webhooks: could not claim deliveries");
-
-	w->more_due = SPI_processed >= (uint64) n;
-	for (uint64 i = 0; i < SPI_processed; i++)
+	do
 	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		WhDeliveryKey key;
-		WhDelivery *d;
-		bool		isnull;
-		TimestampTz due;
+		uint64		i;
 
-		CHECK_FOR_INTERRUPTS();
-		wh_claim_key(tup, desc, &key);
-		due = DatumGetTimestampTz(SPI_getbinval(tup, desc, WH_CLAIM_DUE_AT, &isnull));
-		if (cursor_after(&w->cursor, due, &key.event, &key.webhook))
+		args[2] = TimestampTzGetDatum(w->cursor.due);
+		args[3] = UUIDPGetDatum(&w->cursor.event);
+		args[4] = UUIDPGetDatum(&w->cursor.webhook);
+		if (SPI_execute_plan(w->plans.claim, args, NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "webhooks: could not claim deliveries");
+		full = SPI_processed >= (uint64) n;
+		for (i = 0; i < SPI_processed && taken < n; i++)
 		{
-			w->cursor.due = due;
-			w->cursor.event = key.event;
-			w->cursor.webhook = key.webhook;
+			HeapTuple	tup = SPI_tuptable->vals[i];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			WhDeliveryKey key;
+			WhDelivery *d;
+			bool		isnull;
+			TimestampTz due;
+
+			CHECK_FOR_INTERRUPTS();
+			wh_claim_key(tup, desc, &key);
+			due = DatumGetTimestampTz(SPI_getbinval(tup, desc, WH_CLAIM_DUE_AT, &isnull));
+			if (cursor_after(&w->cursor, due, &key.event, &key.webhook))
+			{
+				w->cursor.due = due;
+				w->cursor.event = key.event;
+				w->cursor.webhook = key.webhook;
+			}
+			read++;
+			if (wh_window_holds(&w->window, &key))
+				continue;
+			d = wh_delivery_from_claim(tup, desc, w->delivery_cxt);
+			wh_window_hold(&w->window, d);
+			taken++;
+			if (d->sent)
+				wh_list_push(&w->claimed, d, WH_DELIVERY_CLAIMED);
+			else
+				wh_list_push(&w->judged, d, WH_DELIVERY_JUDGED);
 		}
-		if (wh_window_holds(&w->window, &key))
-			continue;
-		d = wh_delivery_from_claim(tup, desc, w->delivery_cxt);
-		wh_window_hold(&w->window, d);
-		if (d->sent)
-			wh_list_push(&w->claimed, d, WH_DELIVERY_CLAIMED);
-		else
-			wh_list_push(&w->judged, d, WH_DELIVERY_JUDGED);
-	}
-	if (!w->more_due)
+		/* rows left unread in a page taken up to n: more is due */
+		full = full || i < SPI_processed;
+		SPI_freetuptable(SPI_tuptable);
+	} while (full && taken < n && read < w->window.held + n);
+
+	w->more_due = full;
+	if (!full)
 	{
-		cursor_reset(&w->cursor);
+		/* the end of what is due: the next claim starts from the floor */
+		w->cursor.reset_at = 0;
 
 		/*
 		 * Coming up short while webhooks were held back means the rest of
@@ -852,7 +932,8 @@ wh_batch_failed(WhWorker *w)
 		wh_list_push(&w->judged, d, WH_DELIVERY_JUDGED);
 	}
 	w->record_in_parts = true;
-	w->more_due = true;
+	/* what was claimed lies behind the cursor */
+	wh_batch_rewind(w);
 	w->suspended_any = false;
 	memset(w->recorded, 0, sizeof(w->recorded));
 }

@@ -42,6 +42,7 @@
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/lock.h"
 #include "storage/proc.h"
 #include "tcop/tcopprot.h"
 
@@ -60,6 +61,26 @@
 #define FLUSH_DELAY_MS 20		/* most an outcome waits to be recorded */
 
 /*
+ * The advisory lock a worker holds on its partition, in its database, for
+ * as long as it runs (pg_advisory_lock(1466262120, partition) would wait
+ * for it): the launcher starts one worker per partition, and this makes
+ * sure of it.  The claims write nothing (batch.c), so a second worker on
+ * the same partition would send everything twice.
+ */
+#define PARTITION_LOCK_KEY 1466262120	/* "Webh" */
+
+/*
+ * The slot this process was started for, as its exit callback must know
+ * it: whether it took the slot, and what the slot was for when it began.
+ */
+static struct
+{
+	bool		taken;
+	Oid			database;
+	int			partition;
+}			my_slot;
+
+/*
  * set_state reports what the worker is doing in its slot, when it changed.
  */
 static void
@@ -76,7 +97,9 @@ set_state(WhWorker *w, WhSlotState state)
 
 /*
  * leave_slot clears the worker's latch and pid from its slot at exit, and
- * tells the launcher whether to start it again.
+ * tells the launcher whether to start it again.  A worker that never took
+ * its slot touches it only if the slot still waits for it (it could not
+ * connect); one whose slot went to another worker leaves it alone.
  */
 static void
 leave_slot(int code, Datum arg)
@@ -84,8 +107,17 @@ leave_slot(int code, Datum arg)
 	WhSlot	   *slot = &wh_shared->slots[DatumGetInt32(arg)];
 
 	SpinLockAcquire(&wh_shared->mutex);
+	if (my_slot.taken ? slot->pid != MyProcPid :
+		(slot->pid != 0 || slot->state != WH_SLOT_STARTING ||
+		 slot->database != my_slot.database ||
+		 slot->partition != my_slot.partition))
+	{
+		SpinLockRelease(&wh_shared->mutex);
+		return;
+	}
 	slot->latch = NULL;
 	slot->pid = 0;
+	slot->held = 0;
 	if (slot->state != WH_SLOT_NO_EXTENSION && slot->state != WH_SLOT_STOPPING)
 	{
 		slot->state = WH_SLOT_RESTARTING;
@@ -302,6 +334,7 @@ run_batch(WhWorker *w)
 	PG_END_TRY();
 
 	wh_batch_committed(w, ready);
+	w->slot->held = w->window.held;
 	switch (ready)
 	{
 		case WH_EXTENSION_READY:
@@ -357,7 +390,9 @@ wait_timeout_ms(WhWorker *w, TimestampTz now)
 	if (curl_ms >= 0)
 		timeout = Min(timeout, curl_ms);
 	sooner(&timeout, now, w->next_look);
-	sooner(&timeout, now, w->next_due);
+	/* a due time passed while the window is full waits for room, not time */
+	if (w->next_due > now)
+		sooner(&timeout, now, w->next_due);
 	sooner(&timeout, now, w->next_housekeeping);
 	if (wh_window_next_release(&w->window) > now)
 		sooner(&timeout, now, wh_window_next_release(&w->window));
@@ -400,12 +435,42 @@ sleep_until_due(WhWorker *w, WaitEventSet *wes)
 	}
 }
 
+/*
+ * take_partition takes the partition's advisory lock and the slot, unless
+ * another worker has either: a launcher that restarted may have freed the
+ * slot of a worker that had not yet taken it.
+ */
+static bool
+take_partition(WhWorker *w)
+{
+	LOCKTAG		tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, PARTITION_LOCK_KEY,
+						 (uint32) w->partition, 2);
+	if (LockAcquire(&tag, ExclusiveLock, true, true) == LOCKACQUIRE_NOT_AVAIL)
+		return false;
+	SpinLockAcquire(&wh_shared->mutex);
+	my_slot.taken = w->slot->pid == 0 && w->slot->state == WH_SLOT_STARTING &&
+		w->slot->database == my_slot.database &&
+		w->slot->partition == my_slot.partition;
+	if (my_slot.taken)
+	{
+		w->slot->latch = MyLatch;
+		w->slot->pid = MyProcPid;
+		w->slot->state = WH_SLOT_IDLE;
+	}
+	SpinLockRelease(&wh_shared->mutex);
+	if (my_slot.taken)
+		wh_wake_launcher();		/* it may start the next one */
+	return my_slot.taken;
+}
+
 static void
 worker_init(WhWorker *w, int slot)
 {
 	memset(w, 0, sizeof(*w));
 	w->slot = &wh_shared->slots[slot];
-	w->partition = w->slot->partition;
+	w->partition = my_slot.partition;
 	w->npartitions = w->slot->npartitions;
 	w->delivery_cxt = AllocSetContextCreate(TopMemoryContext,
 											"webhooks deliveries",
@@ -416,6 +481,8 @@ worker_init(WhWorker *w, int slot)
 	wh_list_init(&w->recording);
 	w->more_due = true;
 	w->cursor.due = DT_NOBEGIN;
+	w->cursor.floor = DT_NOEND;
+	w->cursor.rewind = true;
 }
 
 /*
@@ -437,6 +504,8 @@ webhooks_worker_main(Datum main_arg)
 	Assert(slot >= 0 && slot < WH_MAX_SLOTS);
 	SpinLockAcquire(&wh_shared->mutex);
 	database = wh_shared->slots[slot].database;
+	my_slot.database = database;
+	my_slot.partition = wh_shared->slots[slot].partition;
 	SpinLockRelease(&wh_shared->mutex);
 	before_shmem_exit(leave_slot, Int32GetDatum(slot));
 
@@ -449,16 +518,19 @@ webhooks_worker_main(Datum main_arg)
 	StartTransactionCommand();
 	w->database_name = MemoryContextStrdup(TopMemoryContext,
 										   get_database_name(MyDatabaseId));
+	if (!take_partition(w))
+	{
+		CommitTransactionCommand();
+		ereport(LOG,
+				(errmsg("webhooks: partition %d of %d of database \"%s\" is served by another process: this delivery worker stops",
+						w->partition + 1, w->npartitions, w->database_name),
+				 errdetail("It could not take its slot, or the advisory lock (%d, %d) of its partition.",
+						   PARTITION_LOCK_KEY, w->partition)));
+		proc_exit(0);
+	}
 	CommitTransactionCommand();
 	pgstat_report_appname(psprintf("webhooks delivery worker %d/%d",
 								   w->partition + 1, w->npartitions));
-	SpinLockAcquire(&wh_shared->mutex);
-	w->slot->latch = MyLatch;
-	w->slot->pid = MyProcPid;
-	if (w->slot->state == WH_SLOT_STARTING)
-		w->slot->state = WH_SLOT_IDLE;
-	SpinLockRelease(&wh_shared->mutex);
-	wh_wake_launcher();			/* it may start the next one */
 
 	wh_http_init();
 	on_proc_exit(shutdown_http, 0);

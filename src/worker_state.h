@@ -6,8 +6,8 @@
  *
  * Every delivery the worker holds is in exactly one of: claimed, the HTTP
  * client (waiting for a connection, in flight or finished), judged, or
- * recording; and all of them are on window.leases.  The worker checks
- * this (wh_worker_check) before it sleeps, in assert-enabled builds.
+ * recording; and all of them are in window.by_key.  The worker checks
+ * this (check_state) before it sleeps, in assert-enabled builds.
  *
  * IDENTIFICATION
  *	  src/worker_state.h
@@ -27,7 +27,10 @@ typedef struct WhClaimCursor
 	TimestampTz due;
 	pg_uuid_t	event;
 	pg_uuid_t	webhook;
-	TimestampTz reset_at;		/* when it last went back to the start */
+	TimestampTz reset_at;		/* when it last went back (0: at the next claim) */
+	TimestampTz full_reset_at;	/* when it last went back to the head */
+	TimestampTz floor;			/* no row can appear behind this (batch.c) */
+	bool		rewind;			/* go back to the head at the next claim */
 } WhClaimCursor;
 
 /* the worker's prepared statements, made (and checked) once */
@@ -37,6 +40,7 @@ typedef struct WhPlans
 	SPIPlanPtr	record;
 	SPIPlanPtr	next_due;
 	SPIPlanPtr	count;
+	SPIPlanPtr	oldest;
 } WhPlans;
 
 typedef struct WhWorker

@@ -19,7 +19,7 @@
 #   memory   (once) the worker's anonymous memory (RssAnon) with 1,000,000
 #            deliveries queued, first stuck on a hanging endpoint, then
 #            draining to nginx;
-#   scale    (last: it restarts the cluster) the fan-out drain with 2
+#   scale    (before memory: it restarts the cluster) the fan-out drain with 2
 #            workers for the database, and one webhook drained in each of 2
 #            databases with a worker each.
 # Beside each throughput figure: the same run's ceiling, ceiling.c, a plain
@@ -744,7 +744,7 @@ profile() {
 		grep '%' | head -12 || true
 	echo "== perf: the same samples by phase of the worker (inclusive)"
 	perf report -i "$PERF_OUT" --children --sort symbol --stdio -g none 2>/dev/null |
-		grep -E '\] (wh_batch_run|claim|record_judged|renew_leases|count_queue|send_claimed|take_finished|wh_http_drive|wh_http_start|curl_multi_socket_action|HMAC|CommitTransactionCommand|XLogFlush|WaitEventSetWait|SPI_execute_plan|wh_delivery_[a-z_]+|wh_request_[a-z_]+|wh_sign[a-z_]*)$' || true
+		grep -E '\] (wh_batch_run|claim|record_judged|move_cursor|count_queue|send_claimed|take_finished|wh_http_drive|wh_http_start|curl_multi_socket_action|HMAC|CommitTransactionCommand|XLogFlush|WaitEventSetWait|SPI_execute_plan|wh_delivery_[a-z_]+|wh_request_[a-z_]+|wh_sign[a-z_]*)$' || true
 }
 
 # ---------------------------------------------------------------- start
@@ -804,9 +804,10 @@ if want fanout; then scenario_fanout; rss_note; fi
 if want latency; then scenario_latency; rss_note; fi
 if want hang; then scenario_hang; rss_note; fi
 if [[ -n ${BENCH_PROFILE:-} ]]; then profile; fi
-if want memory; then scenario_memory; fi
-# last: it restarts the cluster with other settings
+# it restarts the cluster with other settings; before memory, whose
+# million deliveries are not all drained when it ends
 if want scale; then scenario_scale; fi
+if want memory; then scenario_memory; fi
 
 # ---------------------------------------------------------------- summary
 

@@ -16,7 +16,6 @@ use warnings;
 
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use IPC::Run ();
 use Test::More;
 use Time::HiRes ();
 use WebhooksTest;
@@ -40,18 +39,9 @@ $node->psql("SELECT count(webhooks.publish_event('$tenant', '$w->{type}', jsonb_
 # wait for one of the two connections
 ok(wait_until(sub { $rcv->count('/hang') >= 2 }, 10), 'the first requests are out');
 
-my ($in, $out, $err) = ("BEGIN;\nLOCK TABLE webhooks._attempt IN SHARE MODE;\nSELECT 'locked';\n", '', '');
-my $lock = do
-{
-	local $ENV{PGHOST} = $node->dir;
-	local $ENV{PGPORT} = $node->{port};
-	local $ENV{PGUSER} = 'postgres';
-	IPC::Run::start(
-		[ WebhooksTest::Cluster::pg_bin('psql'), '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', 'postgres' ],
-		'<', \$in, '>', \$out, '2>', \$err, IPC::Run::timeout(120));
-};
-$lock->pump until $out =~ /locked/ || $err ne '';
-is($out, "locked\n", 'another session locks the attempt log') or diag($err);
+my $lock = $node->session("BEGIN;\nLOCK TABLE webhooks._attempt IN SHARE MODE;\nSELECT 'locked';\n");
+$lock->{h}->pump until ${ $lock->{out} } =~ /locked/ || ${ $lock->{err} } ne '';
+is(${ $lock->{out} }, "locked\n", 'another session locks the attempt log') or diag(${ $lock->{err} });
 my $locked_at = Time::HiRes::time();
 
 # held at least 12 s, and until the worker finished with every request it
@@ -60,8 +50,8 @@ ok($rcv->wait_quiet(3, 40), 'the backlog drained while the attempt log was locke
 Time::HiRes::sleep(0.1) while Time::HiRes::time() < $locked_at + 12;
 note(sprintf('lock held %.1f s', Time::HiRes::time() - $locked_at));
 is($rcv->count('/hang'), $N, "$N requests for $N events: none sent twice while it waited");
-$in .= "COMMIT;\n";
-$lock->finish;
+${ $lock->{in} } .= "COMMIT;\n";
+$lock->{h}->finish;
 is($?, 0, 'the lock is released');
 
 # the healthy tenant is served within seconds

@@ -44,8 +44,8 @@ BEGIN
 	$ROOT = Cwd::abs_path(File::Basename::dirname(__FILE__) . '/../../..');
 }
 
-# settings under which deliveries outwait their lease in the worker: the
-# the shortest webhooks.lease (1.0: the lease of a claimed row; 1.1: how
+# settings under which deliveries wait long in the worker: the shortest
+# webhooks.lease (1.0: the lease of a claimed row; 1.1: how
 # long an unrecordable outcome is set aside), and 16 deliveries behind 2
 # connections to an endpoint that never answers take 8 rounds of a 2 s
 # timeout
@@ -453,6 +453,23 @@ sub run_psql
 	$err .= $@ if $@;
 	chomp $out;
 	return ($ok, $out, $err);
+}
+
+# session(script): a psql session that runs the script and stays open:
+# {h} its IPC::Run harness (pump it to feed it the script), {in}, {out},
+# {err} references to what it reads, prints and complains.  Append to
+# ${ $s->{in} } and finish {h} to end it.
+sub session
+{
+	my ($self, $script) = @_;
+	my $s = { in => \(my $in = $script), out => \(my $out = ''), err => \(my $err = '') };
+	local $ENV{PGHOST} = $self->{dir};
+	local $ENV{PGPORT} = $self->{port};
+	local $ENV{PGUSER} = 'postgres';
+	$s->{h} = IPC::Run::start(
+		[ WebhooksTest::Cluster::pg_bin('psql'), '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', 'postgres' ],
+		'<', $s->{in}, '>', $s->{out}, '2>', $s->{err}, IPC::Run::timeout(120));
+	return $s;
 }
 
 # psql(sql, db => ...): the output of a script that must succeed (dies
