@@ -115,20 +115,24 @@ BEGIN
 					  AND NOT k.suspended
 					OFFSET 0) x))
 	), counted AS (
+		-- one row per webhook that still exists (looked up once, not per
+		-- outcome)
 		INSERT INTO _webhook_stats AS s
 			(tenant_locator, webhook_locator, delivered, failed, retried,
 			 dropped, last_delivered_at, last_failed_at)
-		SELECT o.t, o.w,
-			   count(*) FILTER (WHERE o.outcome = 'delivered'),
-			   count(*) FILTER (WHERE o.outcome = 'failed'),
-			   count(*) FILTER (WHERE o.outcome = 'retrying'),
-			   count(*) FILTER (WHERE o.outcome = 'dropped'),
-			   max(o.attempted_at) FILTER (WHERE o.outcome = 'delivered'),
-			   max(o.attempted_at) FILTER (WHERE o.outcome <> 'delivered')
-		FROM o
+		SELECT g.* FROM (
+			SELECT o.t, o.w,
+				   count(*) FILTER (WHERE o.outcome = 'delivered'),
+				   count(*) FILTER (WHERE o.outcome = 'failed'),
+				   count(*) FILTER (WHERE o.outcome = 'retrying'),
+				   count(*) FILTER (WHERE o.outcome = 'dropped'),
+				   max(o.attempted_at) FILTER (WHERE o.outcome = 'delivered'),
+				   max(o.attempted_at) FILTER (WHERE o.outcome <> 'delivered')
+			FROM o
+			GROUP BY o.t, o.w
+			OFFSET 0) g
 		WHERE EXISTS (SELECT FROM _webhook wh
-					  WHERE wh.tenant_locator = o.t AND wh.locator = o.w)
-		GROUP BY o.t, o.w
+					  WHERE wh.tenant_locator = g.t AND wh.locator = g.w)
 		ON CONFLICT (tenant_locator, webhook_locator) DO UPDATE
 		SET delivered = s.delivered + excluded.delivered,
 			failed = s.failed + excluded.failed,
