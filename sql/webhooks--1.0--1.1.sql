@@ -275,6 +275,14 @@ FROM webhooks._worker_state() w,
 	  FROM webhooks._webhook_stats) s;
 COMMENT ON VIEW webhooks.delivery_stats IS
 	'How delivery is doing: queue depth, deliveries in flight, oldest due delivery, totals, recent rate';
+-- The queue is vacuumed unthrottled and never truncated: a drained queue
+-- is mostly the index entries of delivered rows, which every claim from
+-- behind them reads until vacuum removes them, and truncation holds an
+-- ACCESS EXCLUSIVE lock (the worker steps aside) while it scans the table
+-- backwards; the space is used again by the next burst.
+ALTER TABLE webhooks._delivery SET (autovacuum_vacuum_cost_delay = 0,
+	vacuum_truncate = false);
+
 -- 1.0 counted an attempt when it leased the row; 1.1 counts it when its
 -- outcome is recorded: an attempt in flight under 1.0 is made again under
 -- its own number

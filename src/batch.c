@@ -61,6 +61,7 @@
 #define CLEANUP_INTERVAL_MS 60000
 #define CURSOR_RESET_MS 1000	/* back to the floor at least this often */
 #define FULL_RESET_MS 60000		/* back to the head at least this often */
+#define FLOOR_MARGIN_MS 1000	/* how far before the oldest open transaction */
 #define HOLD_CLAIMS_MS 100
 #define COUNT_INTERVAL_MS 10000	/* how often the queue is counted */
 #define COUNT_MAX 1000000		/* most rows counted */
@@ -235,8 +236,11 @@ prepare_plans(WhWorker *w)
 	w->plans.next_due = keep("SELECT min(due_at) FROM webhooks._delivery"
 							 " WHERE due_at > now() AND " PARTITION_FILTER("$1", "$2"),
 							 2, part_types);
+	/* autovacuum and delivery workers write no row with an early due time */
 	w->plans.oldest = keep("SELECT min(xact_start) FROM pg_catalog.pg_stat_get_activity(NULL)"
-						   " WHERE datid = $1", 1, oid_types);
+						   " WHERE datid = $1 AND backend_type <> 'autovacuum worker'"
+						   " AND backend_type <> 'webhooks delivery worker'",
+						   1, oid_types);
 	w->plans.count = keep("SELECT count(*) FROM (SELECT FROM webhooks._delivery"
 						  " WHERE " PARTITION_FILTER("$1", "$2")
 						  " LIMIT " CppAsString2(COUNT_MAX) ") q", 2, part_types);
@@ -600,6 +604,8 @@ wh_batch_rewind(WhWorker *w)
  * oldest_running_start returns when the oldest transaction now open in
  * this database began: a row it may yet commit is due no earlier (a queue
  * row is due at its transaction's now() unless it is a retry, due later).
+ * Autovacuum, which runs long transactions, writes no queue row, nor do
+ * the delivery workers but retries (due later).
  */
 static TimestampTz
 oldest_running_start(WhWorker *w)
@@ -607,11 +613,19 @@ oldest_running_start(WhWorker *w)
 	Datum		arg = ObjectIdGetDatum(MyDatabaseId);
 	bool		isnull = true;
 	Datum		v = 0;
+	TimestampTz oldest;
 
+	/*
+	 * A backend shows its transaction's start only once the transaction
+	 * has begun, a moment after the time it takes as its start (when its
+	 * statement arrived): FLOOR_MARGIN_MS covers transactions that began
+	 * but do not show yet.
+	 */
+	oldest = GetCurrentTimestamp() - (TimestampTz) FLOOR_MARGIN_MS * 1000;
 	if (SPI_execute_plan(w->plans.oldest, &arg, NULL, true, 1) == SPI_OK_SELECT &&
 		SPI_processed == 1)
 		v = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	return isnull ? GetCurrentTransactionStartTimestamp() : DatumGetTimestampTz(v);
+	return isnull ? oldest : Min(oldest, DatumGetTimestampTz(v));
 }
 
 /*
