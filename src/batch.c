@@ -62,6 +62,7 @@
 #define CURSOR_RESET_MS 1000	/* back to the floor at least this often */
 #define FULL_RESET_MS 60000		/* back to the head at least this often */
 #define FLOOR_MARGIN_MS 1000	/* how far before the oldest open transaction */
+#define CLAIM_PAGE_MIN 64		/* fewest rows a claim statement reads */
 #define HOLD_CLAIMS_MS 100
 #define COUNT_INTERVAL_MS 10000	/* how often the queue is counted */
 #define COUNT_MAX 1000000		/* most rows counted */
@@ -573,18 +574,20 @@ cursor_after(const WhClaimCursor *c, TimestampTz due, const pg_uuid_t *event,
 
 /*
  * cursor_reset moves the cursor back to just before "from" (DT_NOBEGIN:
- * the head of the queue).
+ * the head of the queue, which is also the floors' reset).
  */
 static void
-cursor_reset(WhClaimCursor *c, TimestampTz from, TimestampTz now)
+cursor_reset(WhClaimCursor *c, TimestampTz from)
 {
 	c->due = from == DT_NOBEGIN ? DT_NOBEGIN : from - 1;
 	memset(&c->event, 0, sizeof(c->event));
 	memset(&c->webhook, 0, sizeof(c->webhook));
-	c->reset_at = now;
 	if (from == DT_NOBEGIN)
 	{
-		c->full_reset_at = now;
+		TimestampTz now = GetCurrentTimestamp();
+
+		c->full_reset_at = c->reset_at = now;
+		c->wide_floor = DT_NOEND;
 		c->rewind = false;
 	}
 }
@@ -613,19 +616,12 @@ oldest_running_start(WhWorker *w)
 	Datum		arg = ObjectIdGetDatum(MyDatabaseId);
 	bool		isnull = true;
 	Datum		v = 0;
-	TimestampTz oldest;
+	TimestampTz now = GetCurrentTimestamp();
 
-	/*
-	 * A backend shows its transaction's start only once the transaction
-	 * has begun, a moment after the time it takes as its start (when its
-	 * statement arrived): FLOOR_MARGIN_MS covers transactions that began
-	 * but do not show yet.
-	 */
-	oldest = GetCurrentTimestamp() - (TimestampTz) FLOOR_MARGIN_MS * 1000;
 	if (SPI_execute_plan(w->plans.oldest, &arg, NULL, true, 1) == SPI_OK_SELECT &&
 		SPI_processed == 1)
 		v = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	return isnull ? oldest : Min(oldest, DatumGetTimestampTz(v));
+	return isnull ? now : Min(now, DatumGetTimestampTz(v));
 }
 
 /*
@@ -638,10 +634,10 @@ oldest_running_start(WhWorker *w)
  * passed commits (its rows are due when it began, no earlier than the
  * oldest open transaction's start when each claim ran: "floor"), or the
  * worker lets go of a delivery unrecorded.  So the cursor goes back to the
- * floor when a claim came up short and at least every CURSOR_RESET_MS,
- * and to the head of the queue after a delivery was let go and every
- * FULL_RESET_MS (rows of prepared transactions, which no backend shows as
- * open, and rows written by hand).
+ * floor when a claim came up short, a further FLOOR_MARGIN_MS back every
+ * CURSOR_RESET_MS, and to the head of the queue after a delivery was let
+ * go and every FULL_RESET_MS (rows of prepared transactions, which no
+ * backend shows as open, and rows written by hand).
  */
 static void
 move_cursor(WhWorker *w)
@@ -649,24 +645,35 @@ move_cursor(WhWorker *w)
 	WhClaimCursor *c = &w->cursor;
 	TimestampTz now = GetCurrentTimestamp();
 	TimestampTz oldest = oldest_running_start(w);
-	TimestampTz floor = Min(c->floor, oldest);
+	TimestampTz wide = oldest - (TimestampTz) FLOOR_MARGIN_MS * 1000;
 
+	c->floor = Min(c->floor, oldest);
+	c->wide_floor = Min(c->wide_floor, wide);
 	if (c->rewind || now - c->full_reset_at >= (TimestampTz) FULL_RESET_MS * 1000)
-		cursor_reset(c, DT_NOBEGIN, now);
+		cursor_reset(c, DT_NOBEGIN);
 	else if (now - c->reset_at >= (TimestampTz) CURSOR_RESET_MS * 1000)
 	{
-		if (floor < c->due)
-			cursor_reset(c, floor, now);
-		else
-			c->reset_at = now;
+		/*
+		 * Every second, a second further back: a backend shows its
+		 * transaction's start only once the transaction has begun, a
+		 * moment after the time it takes as its start (when its statement
+		 * arrived), so one may have been missed.
+		 */
+		if (c->wide_floor < c->due)
+			cursor_reset(c, c->wide_floor);
+		c->reset_at = now;
+		c->wide_floor = wide;
+	}
+	else if (c->came_short)
+	{
+		if (c->floor < c->due)
+			cursor_reset(c, c->floor);
 	}
 	else
-	{
-		c->floor = floor;
 		return;
-	}
 	/* what is open now is what the next reset must reach back to */
 	c->floor = oldest;
+	c->came_short = false;
 }
 
 /*
@@ -684,8 +691,11 @@ claim(WhWorker *w, int n)
 	int			read = 0;
 	bool		full;
 
+	/* pages of at least CLAIM_PAGE_MIN: held rows read again are skipped */
+	int			page = Max(n, Min(CLAIM_PAGE_MIN, webhooks_batch_size));
+
 	move_cursor(w);
-	args[0] = Int32GetDatum(n);
+	args[0] = Int32GetDatum(page);
 	args[1] = wh_window_saturated(&w->window, &nexcluded);
 	args[5] = Int32GetDatum(w->npartitions);
 	args[6] = Int32GetDatum(w->partition);
@@ -698,7 +708,7 @@ claim(WhWorker *w, int n)
 		args[4] = UUIDPGetDatum(&w->cursor.webhook);
 		if (SPI_execute_plan(w->plans.claim, args, NULL, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "webhooks: could not claim deliveries");
-		full = SPI_processed >= (uint64) n;
+		full = SPI_processed >= (uint64) page;
 		for (i = 0; i < SPI_processed && taken < n; i++)
 		{
 			HeapTuple	tup = SPI_tuptable->vals[i];
@@ -737,7 +747,7 @@ claim(WhWorker *w, int n)
 	if (!full)
 	{
 		/* the end of what is due: the next claim starts from the floor */
-		w->cursor.reset_at = 0;
+		w->cursor.came_short = true;
 
 		/*
 		 * Coming up short while webhooks were held back means the rest of

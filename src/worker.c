@@ -482,6 +482,7 @@ worker_init(WhWorker *w, int slot)
 	w->more_due = true;
 	w->cursor.due = DT_NOBEGIN;
 	w->cursor.floor = DT_NOEND;
+	w->cursor.wide_floor = DT_NOEND;
 	w->cursor.rewind = true;
 }
 

@@ -27,9 +27,11 @@ typedef struct WhClaimCursor
 	TimestampTz due;
 	pg_uuid_t	event;
 	pg_uuid_t	webhook;
-	TimestampTz reset_at;		/* when it last went back (0: at the next claim) */
+	TimestampTz reset_at;		/* when it last went a second further back */
 	TimestampTz full_reset_at;	/* when it last went back to the head */
 	TimestampTz floor;			/* no row can appear behind this (batch.c) */
+	TimestampTz wide_floor;		/* nor behind this, allowing for a late show */
+	bool		came_short;		/* the last claim found the end of what is due */
 	bool		rewind;			/* go back to the head at the next claim */
 } WhClaimCursor;
 
