@@ -574,7 +574,7 @@ cursor_after(const WhClaimCursor *c, TimestampTz due, const pg_uuid_t *event,
 
 /*
  * cursor_reset moves the cursor back to just before "from" (DT_NOBEGIN:
- * the head of the queue, which is also the floors' reset).
+ * the head of the queue).
  */
 static void
 cursor_reset(WhClaimCursor *c, TimestampTz from)
@@ -582,14 +582,6 @@ cursor_reset(WhClaimCursor *c, TimestampTz from)
 	c->due = from == DT_NOBEGIN ? DT_NOBEGIN : from - 1;
 	memset(&c->event, 0, sizeof(c->event));
 	memset(&c->webhook, 0, sizeof(c->webhook));
-	if (from == DT_NOBEGIN)
-	{
-		TimestampTz now = GetCurrentTimestamp();
-
-		c->full_reset_at = c->reset_at = now;
-		c->wide_floor = DT_NOEND;
-		c->rewind = false;
-	}
 }
 
 /*
@@ -611,12 +603,11 @@ wh_batch_rewind(WhWorker *w)
  * the delivery workers but retries (due later).
  */
 static TimestampTz
-oldest_running_start(WhWorker *w)
+oldest_running_start(WhWorker *w, TimestampTz now)
 {
 	Datum		arg = ObjectIdGetDatum(MyDatabaseId);
 	bool		isnull = true;
 	Datum		v = 0;
-	TimestampTz now = GetCurrentTimestamp();
 
 	if (SPI_execute_plan(w->plans.oldest, &arg, NULL, true, 1) == SPI_OK_SELECT &&
 		SPI_processed == 1)
@@ -644,13 +635,18 @@ move_cursor(WhWorker *w)
 {
 	WhClaimCursor *c = &w->cursor;
 	TimestampTz now = GetCurrentTimestamp();
-	TimestampTz oldest = oldest_running_start(w);
+	TimestampTz oldest = oldest_running_start(w, now);
 	TimestampTz wide = oldest - (TimestampTz) FLOOR_MARGIN_MS * 1000;
 
 	c->floor = Min(c->floor, oldest);
 	c->wide_floor = Min(c->wide_floor, wide);
 	if (c->rewind || now - c->full_reset_at >= (TimestampTz) FULL_RESET_MS * 1000)
+	{
 		cursor_reset(c, DT_NOBEGIN);
+		c->full_reset_at = c->reset_at = now;
+		c->wide_floor = wide;
+		c->rewind = false;
+	}
 	else if (now - c->reset_at >= (TimestampTz) CURSOR_RESET_MS * 1000)
 	{
 		/*
