@@ -327,12 +327,38 @@ origin_of(const char *key)
 }
 
 /*
+ * new_handle makes an easy handle with the options every request has.
+ */
+static CURL *
+new_handle(void)
+{
+	CURL	   *easy = curl_easy_init();
+
+	if (easy == NULL)
+		return NULL;
+	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(easy, CURLOPT_PROXY, "");
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(easy, CURLOPT_POST, 1L);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, open_socket_cb);
+	curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, prereq_cb);
+	/* answers are read up to 64 kB and mostly tiny: a small buffer will do */
+	curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, 4096L);
+	return easy;
+}
+
+/*
  * hand_over gives a request to libcurl.
  */
 static void
 hand_over(WhRequest *req)
 {
-	CURL	   *easy = pool_size > 0 ? pool[--pool_size] : curl_easy_init();
+	CURL	   *easy = pool_size > 0 ? pool[--pool_size] : new_handle();
 	CURLMcode	mrc;
 
 	struct curl_slist *headers = req->shared_lines;
@@ -354,13 +380,6 @@ hand_over(WhRequest *req)
 
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, req);
 	curl_easy_setopt(easy, CURLOPT_URL, req->url);
-	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(easy, CURLOPT_PROXY, "");
-	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(easy, CURLOPT_POST, 1L);
 	curl_easy_setopt(easy, CURLOPT_POSTFIELDS, req->body);
 	curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) req->body_len);
 	curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
@@ -368,13 +387,9 @@ hand_over(WhRequest *req)
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, req->timeout_ms);
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, req->secure_ssl ? 1L : 0L);
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, req->secure_ssl ? 2L : 0L);
-	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, req);
-	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, header_cb);
 	curl_easy_setopt(easy, CURLOPT_HEADERDATA, req);
-	curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, open_socket_cb);
 	curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, req);
-	curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, prereq_cb);
 	curl_easy_setopt(easy, CURLOPT_PREREQDATA, req);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, req->error);
 	if (req->host->pin != NULL)
@@ -384,8 +399,8 @@ hand_over(WhRequest *req)
 		req->pin->refs++;
 		curl_easy_setopt(easy, CURLOPT_RESOLVE, &req->pin->line);
 	}
-	/* answers are read up to 64 kB and mostly tiny: a small buffer will do */
-	curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, 4096L);
+	else
+		curl_easy_setopt(easy, CURLOPT_RESOLVE, NULL);
 
 	mrc = curl_multi_add_handle(multi, easy);
 	if (mrc != CURLM_OK)
@@ -652,7 +667,6 @@ wh_http_release(WhRequest *req)
 	Assert(req->state == WH_REQUEST_IDLE);
 	if (req->easy)
 	{
-		curl_easy_reset(req->easy);
 		if (pool_size < MAX_POOLED_HANDLES)
 			pool[pool_size++] = req->easy;
 		else
