@@ -8,13 +8,16 @@
  * only while their origin (scheme, host and port) has fewer than
  * webhooks.max_host_connections requests there; the others wait in a queue
  * of that origin here, since libcurl's own queue of pending transfers costs
- * time in proportion to its length on every transfer it finishes.  Its sockets are registered in an epoll set; the worker waits
- * on that set's descriptor together with its latch, so interrupts (and the
- * procsignal barriers DROP DATABASE waits for) are served while requests are
- * in flight.  Easy handles are pooled.  Redirects are never followed, only
- * http and https are spoken, proxies from the environment are ignored, and
- * every connection's resolved address is checked against
- * webhooks.blocked_networks before the socket is opened.
+ * time in proportion to its length on every transfer it finishes.  Its
+ * sockets are registered in an epoll set, kept-alive connections staying
+ * in it between requests; the worker waits on that set's descriptor
+ * together with its latch, so interrupts (and the procsignal barriers DROP
+ * DATABASE waits for) are served while requests are in flight.  Easy
+ * handles are pooled, with the options all requests share set once.
+ * Redirects are never followed, only http and https are spoken, proxies
+ * from the environment are ignored, and every connection's resolved
+ * address is checked against webhooks.blocked_networks before the socket
+ * is opened.
  *
  * IDENTIFICATION
  *	  src/http.c
@@ -68,27 +71,88 @@ now_us(void)
 }
 
 /*
+ * What the epoll set holds, by descriptor.  libcurl stops watching a
+ * kept-alive connection when its request ends and watches it again for the
+ * next one; taking it out of the set and putting it back each time would
+ * cost two system calls a request.  So a socket that open_socket_cb made
+ * stays in the set while it is idle: its descriptor number cannot be
+ * reused before close_socket_cb has seen it closed.  An idle socket that
+ * reports an event (its server closed it, say) is taken out then.  Other
+ * sockets libcurl may watch (a resolver's) are taken out when it says so.
+ */
+typedef struct WhWatch
+{
+	uint32		events;			/* as registered in the set; 0: not in it */
+	bool		ours;			/* opened by open_socket_cb */
+	bool		watched;		/* libcurl wants it watched */
+} WhWatch;
+
+static WhWatch *watches = NULL;
+static int	nwatches = 0;
+
+static WhWatch *
+watch_of(int fd)
+{
+	if (fd >= nwatches)
+	{
+		int			n = Max(64, fd * 2);
+
+		if (watches == NULL)
+			watches = MemoryContextAllocZero(TopMemoryContext, sizeof(WhWatch) * n);
+		else
+		{
+			watches = repalloc(watches, sizeof(WhWatch) * n);
+			memset(watches + nwatches, 0, sizeof(WhWatch) * (n - nwatches));
+		}
+		nwatches = n;
+	}
+	return &watches[fd];
+}
+
+/*
+ * unregister takes a socket out of the epoll set.
+ */
+static void
+unregister(int fd, WhWatch *w)
+{
+	if (w->events != 0)
+		epoll_ctl(epoll_fd, EPOLL_CTL_DEL, fd, NULL);
+	w->events = 0;
+}
+
+/*
  * socket_cb keeps the epoll set in step with the sockets curl wants watched.
  */
 static int
 socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
 {
+	WhWatch    *w = watch_of(s);
 	struct epoll_event ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.data.fd = s;
 	if (what == CURL_POLL_REMOVE)
 	{
-		epoll_ctl(epoll_fd, EPOLL_CTL_DEL, s, NULL);
+		w->watched = false;
+		if (!w->ours)
+			unregister(s, w);
 		return 0;
 	}
+	memset(&ev, 0, sizeof(ev));
+	ev.data.fd = s;
 	if (what & CURL_POLL_IN)
 		ev.events |= EPOLLIN;
 	if (what & CURL_POLL_OUT)
 		ev.events |= EPOLLOUT;
-	if (epoll_ctl(epoll_fd, EPOLL_CTL_MOD, s, &ev) != 0 &&
-		epoll_ctl(epoll_fd, EPOLL_CTL_ADD, s, &ev) != 0)
+	w->watched = true;
+	if (w->events == ev.events)
+		return 0;
+	if (epoll_ctl(epoll_fd, w->events != 0 ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, s, &ev) != 0 &&
+		epoll_ctl(epoll_fd, w->events != 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, s, &ev) != 0)
+	{
 		elog(WARNING, "webhooks: could not watch socket %d: %m", (int) s);
+		w->events = 0;
+		return 0;
+	}
+	w->events = ev.events;
 	return 0;
 }
 
@@ -110,6 +174,7 @@ static curl_socket_t
 open_socket_cb(void *clientp, curlsocktype purpose, struct curl_sockaddr *address)
 {
 	WhRequest  *req = clientp;
+	curl_socket_t s;
 
 	if (wh_address_blocked(webhooks_blocked_networks,
 						   webhooks_blocked_network_count, &address->addr))
@@ -117,7 +182,31 @@ open_socket_cb(void *clientp, curlsocktype purpose, struct curl_sockaddr *addres
 		req->blocked = true;
 		return CURL_SOCKET_BAD;
 	}
-	return socket(address->family, address->socktype, address->protocol);
+	s = socket(address->family, address->socktype, address->protocol);
+	if (s != CURL_SOCKET_BAD)
+	{
+		WhWatch    *w = watch_of(s);
+
+		w->events = 0;
+		w->watched = false;
+		w->ours = true;
+	}
+	return s;
+}
+
+/*
+ * close_socket_cb closes a socket open_socket_cb opened, out of the epoll
+ * set first, so that its descriptor number can be reused.
+ */
+static int
+close_socket_cb(void *clientp, curl_socket_t s)
+{
+	WhWatch    *w = watch_of(s);
+
+	unregister(s, w);
+	w->watched = false;
+	w->ours = false;
+	return close(s);
 }
 
 /*
@@ -346,6 +435,7 @@ new_handle(void)
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, header_cb);
 	curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, open_socket_cb);
+	curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, close_socket_cb);
 	curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, prereq_cb);
 	/* answers are read up to 64 kB and mostly tiny: a small buffer will do */
 	curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, 4096L);
@@ -601,7 +691,16 @@ wh_http_drive(void)
 		n = epoll_wait(epoll_fd, events, EPOLL_BATCH, 0);
 		for (int i = 0; i < n; i++)
 		{
+			int			fd = events[i].data.fd;
+			WhWatch    *w = watch_of(fd);
 			int			flags = 0;
+
+			if (!w->watched)
+			{
+				/* an idle connection: curl looks at it when it next uses it */
+				unregister(fd, w);
+				continue;
+			}
 
 			if (events[i].events & EPOLLIN)
 				flags |= CURL_CSELECT_IN;
@@ -609,7 +708,7 @@ wh_http_drive(void)
 				flags |= CURL_CSELECT_OUT;
 			if (events[i].events & (EPOLLERR | EPOLLHUP))
 				flags |= CURL_CSELECT_ERR;
-			curl_multi_socket_action(multi, events[i].data.fd, flags, &running);
+			curl_multi_socket_action(multi, fd, flags, &running);
 		}
 	} while (n == EPOLL_BATCH);
 
