@@ -24,8 +24,10 @@ COMMENT ON COLUMN webhooks._attempt.outcome IS
  * _record, as in 1.0 but: outcomes are webhooks.outcome (an unknown one is
  * refused), one key twice in a batch is tolerated (the later outcome wins
  * the diverted record), no outcome that the worker never produces is
- * counted, and a retry counts its attempt (claims no longer write the
- * row: see _claim).  The worker calls it with named arguments.
+ * counted, a retry counts its attempt (claims no longer write the
+ * row: see _claim), and no outcome is copied before it is written (1.0
+ * gathered them in a common table that every part read again).  The
+ * worker calls it with named arguments.
  */
 DROP FUNCTION webhooks._record(uuid[], uuid[], uuid[], integer[],
 	timestamptz[], double precision[], integer[], text[], text[], text[],
@@ -49,48 +51,62 @@ CREATE FUNCTION webhooks._record(
 	AS $$
 #variable_conflict use_column
 BEGIN
-	WITH o AS (
-		SELECT o.t, o.w::ulid AS w, o.e::ulid AS e, o.attempt, o.attempted_at,
-			   o.duration_ms, o.status, o.error, o.outcome, o."trigger",
-			   o.response, o.retry_at, o.divert, o.suspend, o.resend, o.n
-		FROM unnest(t, w, e, attempt, attempted_at, duration_ms, status,
-					error, outcome, "trigger", response, retry_at, divert,
-					suspend, resend) WITH ORDINALITY
-			AS o(t, w, e, attempt, attempted_at, duration_ms, status, error,
-				 outcome, "trigger", response, retry_at, divert, suspend,
-				 resend, n)
-	), q AS (
-		-- the queue row of each outcome, found by its key
-		SELECT o.*, x.ctid AS row
-		FROM o, LATERAL (
-			SELECT d.ctid FROM _delivery d
-			WHERE d.tenant_locator = o.t AND d.webhook_locator = o.w
-			  AND d.event_locator = o.e
-			OFFSET 0) x
-	), done AS (
+	-- Each part reads the arguments it needs itself: no outcome is copied
+	-- into a common table first, and the parts for what batches rarely
+	-- hold (retries, diverts, resends, suspensions) read nothing unless
+	-- the batch holds one (their gating condition, on the arguments alone,
+	-- is checked once).  The arguments are qualified: _webhook has
+	-- columns of the same names.
+	WITH done AS (
+		-- final outcomes: the queue row goes, found by its key
 		DELETE FROM _delivery d
-		WHERE d.ctid = ANY (ARRAY(SELECT q.row FROM q WHERE q.retry_at IS NULL))
+		WHERE d.ctid = ANY (ARRAY(
+			SELECT x.ctid
+			FROM unnest(_record.t, _record.w, _record.e, _record.retry_at)
+				AS k(t, w, e, retry_at), LATERAL (
+				SELECT q.ctid FROM _delivery q
+				WHERE q.tenant_locator = k.t AND q.webhook_locator = k.w::ulid
+				  AND q.event_locator = k.e::ulid
+				OFFSET 0) x
+			WHERE k.retry_at IS NULL))
 	), again AS (
 		-- retries: attempts counts the attempts made
 		UPDATE _delivery d
-		SET due_at = q.retry_at, attempts = q.attempt
-		FROM q
-		WHERE q.retry_at IS NOT NULL AND d.ctid = q.row
+		SET due_at = k.retry_at, attempts = k.attempt
+		FROM (
+			SELECT k.retry_at, k.attempt, x.ctid
+			FROM unnest(_record.t, _record.w, _record.e, _record.retry_at,
+						_record.attempt)
+				AS k(t, w, e, retry_at, attempt), LATERAL (
+				SELECT q.ctid FROM _delivery q
+				WHERE q.tenant_locator = k.t AND q.webhook_locator = k.w::ulid
+				  AND q.event_locator = k.e::ulid
+				OFFSET 0) x
+			WHERE k.retry_at IS NOT NULL
+			  AND cardinality(array_remove(_record.retry_at, NULL)) > 0
+			OFFSET 0) k
+		WHERE d.ctid = k.ctid
 	), diverted AS (
 		INSERT INTO _diverted_event AS de
 			(tenant_locator, webhook_locator, event_locator, request_locator,
 			 failure_trigger, failure_message, failure_timestamp)
 		-- one row per key: ON CONFLICT cannot change a row twice
-		SELECT DISTINCT ON (o.t, o.w, o.e) o.t, o.w, o.e, ev.request_id,
+		SELECT DISTINCT ON (o.t, o.w, o.e) o.t, o.w::ulid, o.e::ulid,
+			   ev.request_id,
 			   -- the status code as text, or why there was none (D9)
 			   CASE WHEN o.status IS NOT NULL THEN o.status::text
 					ELSE coalesce(o."trigger", 'timeout') END,
 			   coalesce(o.error, 'HTTP ' || o.status), o.attempted_at
-		FROM o, LATERAL (
-			SELECT e.request_id FROM _event e
-			WHERE e.tenant_locator = o.t AND e.locator = o.e
-			OFFSET 0) ev
-		WHERE o.divert
+		FROM unnest(_record.t, _record.w, _record.e, _record.status,
+					_record."trigger", _record.error, _record.attempted_at,
+					_record.divert)
+			WITH ORDINALITY
+			AS o(t, w, e, status, "trigger", error, attempted_at, divert, n),
+			LATERAL (
+				SELECT e.request_id FROM _event e
+				WHERE e.tenant_locator = o.t AND e.locator = o.e::ulid
+				OFFSET 0) ev
+		WHERE o.divert AND true = ANY (_record.divert)
 		ORDER BY o.t, o.w, o.e, o.attempted_at DESC, o.n DESC
 		ON CONFLICT (tenant_locator, webhook_locator, event_locator) DO UPDATE
 		SET failure_trigger = excluded.failure_trigger,
@@ -99,19 +115,25 @@ BEGIN
 	), resent AS (
 		DELETE FROM _diverted_event de
 		WHERE de.ctid = ANY (ARRAY(
-			SELECT x.ctid FROM o, LATERAL (
+			SELECT x.ctid
+			FROM unnest(_record.t, _record.w, _record.e, _record.outcome,
+						_record.resend) AS o(t, w, e, outcome, resend),
+				LATERAL (
 				SELECT v.ctid FROM _diverted_event v
-				WHERE v.tenant_locator = o.t AND v.webhook_locator = o.w
-				  AND v.event_locator = o.e
+				WHERE v.tenant_locator = o.t AND v.webhook_locator = o.w::ulid
+				  AND v.event_locator = o.e::ulid
 				OFFSET 0) x
-			WHERE o.resend AND o.outcome = 'delivered'))
+			WHERE o.resend AND o.outcome = 'delivered' AND true = ANY (_record.resend)))
 	), suspended AS (
 		UPDATE _webhook wh SET suspended = true, suspended_at = now()
 		WHERE wh.ctid = ANY (ARRAY(
-			SELECT x.ctid FROM (SELECT DISTINCT o.t, o.w FROM o WHERE o.suspend) s,
+			SELECT x.ctid
+			FROM (SELECT DISTINCT o.t, o.w
+				  FROM unnest(_record.t, _record.w, _record.suspend) AS o(t, w, suspend)
+				  WHERE o.suspend AND true = ANY (_record.suspend)) s,
 				LATERAL (
 					SELECT k.ctid FROM _webhook k
-					WHERE k.tenant_locator = s.t AND k.locator = s.w
+					WHERE k.tenant_locator = s.t AND k.locator = s.w::ulid
 					  AND NOT k.suspended
 					OFFSET 0) x))
 	), counted AS (
@@ -120,19 +142,24 @@ BEGIN
 		INSERT INTO _webhook_stats AS s
 			(tenant_locator, webhook_locator, delivered, failed, retried,
 			 dropped, last_delivered_at, last_failed_at)
-		SELECT g.* FROM (
+		SELECT g.t, g.w::ulid, g.delivered, g.failed, g.retried, g.dropped,
+			   g.last_delivered_at, g.last_failed_at
+		FROM (
 			SELECT o.t, o.w,
-				   count(*) FILTER (WHERE o.outcome = 'delivered'),
-				   count(*) FILTER (WHERE o.outcome = 'failed'),
-				   count(*) FILTER (WHERE o.outcome = 'retrying'),
-				   count(*) FILTER (WHERE o.outcome = 'dropped'),
-				   max(o.attempted_at) FILTER (WHERE o.outcome = 'delivered'),
+				   count(*) FILTER (WHERE o.outcome = 'delivered') AS delivered,
+				   count(*) FILTER (WHERE o.outcome = 'failed') AS failed,
+				   count(*) FILTER (WHERE o.outcome = 'retrying') AS retried,
+				   count(*) FILTER (WHERE o.outcome = 'dropped') AS dropped,
+				   max(o.attempted_at) FILTER (WHERE o.outcome = 'delivered')
+					   AS last_delivered_at,
 				   max(o.attempted_at) FILTER (WHERE o.outcome <> 'delivered')
-			FROM o
+					   AS last_failed_at
+			FROM unnest(_record.t, _record.w, _record.outcome, _record.attempted_at)
+				AS o(t, w, outcome, attempted_at)
 			GROUP BY o.t, o.w
 			OFFSET 0) g
 		WHERE EXISTS (SELECT FROM _webhook wh
-					  WHERE wh.tenant_locator = g.t AND wh.locator = g.w)
+					  WHERE wh.tenant_locator = g.t AND wh.locator = g.w::ulid)
 		ON CONFLICT (tenant_locator, webhook_locator) DO UPDATE
 		SET delivered = s.delivered + excluded.delivered,
 			failed = s.failed + excluded.failed,
@@ -144,9 +171,15 @@ BEGIN
 	INSERT INTO _attempt (tenant_locator, webhook_locator, event_locator,
 						  attempt, attempted_at, duration_ms, status, error,
 						  outcome, "trigger", response)
-	SELECT o.t, o.w, o.e, o.attempt, o.attempted_at, o.duration_ms, o.status,
-		   o.error, o.outcome::text, o."trigger", o.response
-	FROM o;
+	SELECT o.t, o.w::ulid, o.e::ulid, o.attempt, o.attempted_at,
+		   o.duration_ms, o.status, o.error, o.outcome::text, o."trigger",
+		   o.response
+	FROM unnest(_record.t, _record.w, _record.e, _record.attempt,
+				_record.attempted_at, _record.duration_ms, _record.status,
+				_record.error, _record.outcome, _record."trigger",
+				_record.response)
+		AS o(t, w, e, attempt, attempted_at, duration_ms, status, error,
+			 outcome, "trigger", response);
 END
 $$;
 REVOKE ALL ON FUNCTION webhooks._record(uuid[], uuid[], uuid[], integer[],
