@@ -707,16 +707,15 @@ claim(WhWorker *w, int n)
 		full = SPI_processed >= (uint64) page;
 		for (i = 0; i < SPI_processed && taken < n; i++)
 		{
-			HeapTuple	tup = SPI_tuptable->vals[i];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
+			WhClaimRow row;
 			WhDeliveryKey key;
 			WhDelivery *d;
-			bool		isnull;
 			TimestampTz due;
 
 			CHECK_FOR_INTERRUPTS();
-			wh_claim_key(tup, desc, &key);
-			due = DatumGetTimestampTz(SPI_getbinval(tup, desc, WH_CLAIM_DUE_AT, &isnull));
+			wh_claim_row(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, &row);
+			wh_claim_key(&row, &key);
+			due = DatumGetTimestampTz(row.values[WH_CLAIM_DUE_AT - 1]);
 			if (cursor_after(&w->cursor, due, &key.event, &key.webhook))
 			{
 				w->cursor.due = due;
@@ -726,7 +725,7 @@ claim(WhWorker *w, int n)
 			read++;
 			if (wh_window_holds(&w->window, &key))
 				continue;
-			d = wh_delivery_from_claim(tup, desc, w->delivery_cxt);
+			d = wh_delivery_from_claim(&row, w->delivery_cxt);
 			wh_window_hold(&w->window, d);
 			taken++;
 			if (d->sent)

@@ -26,7 +26,6 @@
 #include "jsonb_util.h"
 #include "policy.h"
 #include "sign.h"
-#include "spi_util.h"
 #include "ulid.h"
 #include "webhooks.h"
 
@@ -85,6 +84,8 @@ const int	wh_claim_ncolumns = lengthof(wh_claim_columns);
 
 StaticAssertDecl(lengthof(wh_claim_columns) == C_ALERT_URL + 5,
 				 "claim columns out of step");
+StaticAssertDecl(lengthof(wh_claim_columns) == WH_CLAIM_NCOLUMNS,
+				 "claim columns out of step");
 
 const char *const wh_outcome_names[WH_OUTCOME_COUNT] = {
 	[WH_OUTCOME_DELIVERED] = "delivered",
@@ -92,6 +93,33 @@ const char *const wh_outcome_names[WH_OUTCOME_COUNT] = {
 	[WH_OUTCOME_FAILED] = "failed",
 	[WH_OUTCOME_DROPPED] = "dropped"
 };
+
+/*
+ * wh_claim_row reads every column of a row of _claim() at once: reading
+ * them one by one would walk the row's earlier columns each time.
+ */
+void
+wh_claim_row(HeapTuple tup, TupleDesc desc, WhClaimRow *row)
+{
+	Assert(desc->natts == WH_CLAIM_NCOLUMNS);
+	heap_deform_tuple(tup, desc, row->values, row->nulls);
+}
+
+/* a column of a claimed row, numbered from 1 as in wh_claim_columns */
+#define COL_NULL(row, c) ((row)->nulls[(c) - 1])
+#define COL_DATUM(row, c) ((row)->values[(c) - 1])
+
+static bool
+col_bool(const WhClaimRow *row, int c)
+{
+	return !COL_NULL(row, c) && DatumGetBool(COL_DATUM(row, c));
+}
+
+static char *
+col_text(const WhClaimRow *row, int c)
+{
+	return COL_NULL(row, c) ? NULL : TextDatumGetCString(COL_DATUM(row, c));
+}
 
 /*
  * settle gives a delivery an outcome without sending it.
@@ -111,20 +139,17 @@ settle(WhDelivery *d, WhOutcome outcome, const char *trigger,
  * start at first (url, headers, secure_ssl, hmac_enabled, secret, tag).
  */
 static void
-target_from_row(HeapTuple tup, TupleDesc desc, int first,
-				const pg_uuid_t *webhook, WhTarget *t)
+target_from_row(const WhClaimRow *row, int first, const pg_uuid_t *webhook,
+				WhTarget *t)
 {
-	bool		isnull;
-	Datum		headers = SPI_getbinval(tup, desc, first + 1, &isnull);
-
-	t->url = wh_col_text(tup, desc, first);
-	t->headers = isnull ? NULL :
+	t->url = col_text(row, first);
+	t->headers = COL_NULL(row, first + 1) ? NULL :
 		wh_header_set_get(webhook, first == C_ALERT_URL,
-						  DatumGetJsonbP(headers));
-	t->secure_ssl = wh_col_bool(tup, desc, first + 2);
-	t->hmac_enabled = wh_col_bool(tup, desc, first + 3);
-	t->secret = wh_col_text(tup, desc, first + 4);
-	t->tag = wh_col_text(tup, desc, first + 5);
+						  DatumGetJsonbP(COL_DATUM(row, first + 1)));
+	t->secure_ssl = col_bool(row, first + 2);
+	t->hmac_enabled = col_bool(row, first + 3);
+	t->secret = col_text(row, first + 4);
+	t->tag = col_text(row, first + 5);
 }
 
 /*
@@ -230,62 +255,61 @@ new_delivery(MemoryContext cxt, WhDelivery **out)
  * wh_claim_key reads the key of the delivery a row of _claim() is for.
  */
 void
-wh_claim_key(HeapTuple tup, TupleDesc desc, WhDeliveryKey *key)
+wh_claim_key(const WhClaimRow *row, WhDeliveryKey *key)
 {
-	wh_col_uuid(tup, desc, C_TENANT, &key->tenant);
-	wh_col_uuid(tup, desc, C_WEBHOOK, &key->webhook);
-	wh_col_uuid(tup, desc, C_EVENT, &key->event);
+	Assert(!COL_NULL(row, C_TENANT) && !COL_NULL(row, C_WEBHOOK) &&
+		   !COL_NULL(row, C_EVENT));
+	memcpy(key->tenant.data, DatumGetUUIDP(COL_DATUM(row, C_TENANT))->data, UUID_LEN);
+	memcpy(key->webhook.data, DatumGetUUIDP(COL_DATUM(row, C_WEBHOOK))->data, UUID_LEN);
+	memcpy(key->event.data, DatumGetUUIDP(COL_DATUM(row, C_EVENT))->data, UUID_LEN);
 }
 
 WhDelivery *
-wh_delivery_from_claim(HeapTuple tup, TupleDesc desc, MemoryContext cxt)
+wh_delivery_from_claim(const WhClaimRow *row, MemoryContext cxt)
 {
 	WhDelivery *d;
 	MemoryContext old = new_delivery(cxt, &d);
-	bool		isnull;
-	Datum		v;
 
-	wh_claim_key(tup, desc, &d->key);
-	d->attempt = DatumGetInt32(SPI_getbinval(tup, desc, C_ATTEMPT, &isnull));
-	d->resend = wh_col_bool(tup, desc, C_RESEND);
+	wh_claim_key(row, &d->key);
+	d->attempt = DatumGetInt32(COL_DATUM(row, C_ATTEMPT));
+	d->resend = col_bool(row, C_RESEND);
 	d->attempted_at = GetCurrentTimestamp();
 	d->sent = true;
 	d->outcome = WH_OUTCOME_NONE;
 
-	v = SPI_getbinval(tup, desc, C_TRIGGERS, &isnull);
-	if (!isnull)
+	if (!COL_NULL(row, C_TRIGGERS))
 	{
 		Datum	   *elems;
 		bool	   *nulls;
 
-		deconstruct_array(DatumGetArrayTypeP(v), TEXTOID, -1, false,
+		deconstruct_array(DatumGetArrayTypeP(COL_DATUM(row, C_TRIGGERS)), TEXTOID, -1, false,
 						  TYPALIGN_INT, &elems, &nulls, &d->ntriggers);
 		d->triggers = palloc(sizeof(char *) * Max(d->ntriggers, 1));
 		for (int i = 0; i < d->ntriggers; i++)
 			d->triggers[i] = TextDatumGetCString(elems[i]);
 	}
-	d->divert = wh_col_bool(tup, desc, C_DIVERT);
-	d->suspend = wh_col_bool(tup, desc, C_SUSPEND);
+	d->divert = col_bool(row, C_DIVERT);
+	d->suspend = col_bool(row, C_SUSPEND);
 	{
-		char	   *rt = wh_col_text(tup, desc, C_RETRY_TYPE);
+		char	   *rt = col_text(row, C_RETRY_TYPE);
 
 		if (rt != NULL)
 		{
 			d->retry_type = strcmp(rt, "exponential") == 0 ?
 				WH_POLICY_EXPONENTIAL : WH_POLICY_LINEAR;
-			d->retry_interval = DatumGetInt64(SPI_getbinval(tup, desc, C_RETRY_INTERVAL, &isnull));
-			d->retry_attempts = DatumGetInt32(SPI_getbinval(tup, desc, C_RETRY_ATTEMPTS, &isnull));
+			d->retry_interval = DatumGetInt64(COL_DATUM(row, C_RETRY_INTERVAL));
+			d->retry_attempts = DatumGetInt32(COL_DATUM(row, C_RETRY_ATTEMPTS));
 		}
 	}
 
 	/* what must not be sent (a resend goes whatever the state, D10) */
-	if (SPI_getbinval(tup, desc, C_URL, &isnull), isnull)
+	if (COL_NULL(row, C_URL))
 		settle(d, WH_OUTCOME_DROPPED, NULL, "webhook deleted");
-	else if (SPI_getbinval(tup, desc, C_PAYLOAD, &isnull), isnull)
+	else if (COL_NULL(row, C_PAYLOAD))
 		settle(d, WH_OUTCOME_DROPPED, NULL, "event no longer stored");
-	else if (!d->resend && !wh_col_bool(tup, desc, C_ENABLED))
+	else if (!d->resend && !col_bool(row, C_ENABLED))
 		settle(d, WH_OUTCOME_DROPPED, NULL, "webhook disabled");
-	else if (!d->resend && wh_col_bool(tup, desc, C_SUSPENDED))
+	else if (!d->resend && col_bool(row, C_SUSPENDED))
 	{
 		if (d->divert)
 		{
@@ -300,21 +324,21 @@ wh_delivery_from_claim(HeapTuple tup, TupleDesc desc, MemoryContext cxt)
 		WhTarget	t;
 		char		id[ULID_TEXT_LEN + 1];
 
-		target_from_row(tup, desc, C_URL, &d->key.webhook, &t);
+		target_from_row(row, C_URL, &d->key.webhook, &t);
 		ulid_encode(d->key.event.data, id);
 		prepare_request(&d->req, &t, id, d->attempted_at,
-						wh_col_text(tup, desc, C_PAYLOAD));
+						col_text(row, C_PAYLOAD));
 		forget_secret(&t);
 		d->target_headers = t.headers;	/* released with the delivery */
 	}
 
 	/* what a failure notice would need (D9) */
-	if (SPI_getbinval(tup, desc, C_ALERT_URL, &isnull), !isnull)
+	if (!COL_NULL(row, C_ALERT_URL))
 	{
 		d->alert = palloc(sizeof(WhTarget));
-		target_from_row(tup, desc, C_ALERT_URL, &d->key.webhook, d->alert);
-		d->webhook_name = wh_col_text(tup, desc, C_NAME);
-		d->event_type = wh_col_text(tup, desc, C_EVENT_TYPE);
+		target_from_row(row, C_ALERT_URL, &d->key.webhook, d->alert);
+		d->webhook_name = col_text(row, C_NAME);
+		d->event_type = col_text(row, C_EVENT_TYPE);
 	}
 
 	MemoryContextSwitchTo(old);

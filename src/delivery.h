@@ -57,6 +57,14 @@ extern const int wh_claim_ncolumns;
 
 /* the column with the due time, for the worker's claim cursor */
 #define WH_CLAIM_DUE_AT 21
+#define WH_CLAIM_NCOLUMNS 29
+
+/* a row of _claim(), its columns read (values[c - 1] is column c) */
+typedef struct WhClaimRow
+{
+	Datum		values[WH_CLAIM_NCOLUMNS];
+	bool		nulls[WH_CLAIM_NCOLUMNS];
+} WhClaimRow;
 
 typedef enum WhDeliveryState
 {
@@ -122,8 +130,9 @@ typedef struct WhDeliveryList
 	int			count;
 } WhDeliveryList;
 
-extern void wh_claim_key(HeapTuple tup, TupleDesc desc, WhDeliveryKey *key);
-extern WhDelivery *wh_delivery_from_claim(HeapTuple tup, TupleDesc desc,
+extern void wh_claim_row(HeapTuple tup, TupleDesc desc, WhClaimRow *row);
+extern void wh_claim_key(const WhClaimRow *row, WhDeliveryKey *key);
+extern WhDelivery *wh_delivery_from_claim(const WhClaimRow *row,
 										  MemoryContext cxt);
 extern void wh_delivery_judge(WhDelivery *d);
 extern WhDelivery *wh_delivery_alert(const WhDelivery *failed,
