@@ -30,6 +30,7 @@ OBJS = \
 	src/http.o \
 	src/clean_text.o \
 	src/headers.o \
+	src/webhook_conf.o \
 	src/delivery.o \
 	src/window.o \
 	src/batch.o \

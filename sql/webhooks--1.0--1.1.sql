@@ -202,14 +202,15 @@ SELECT webhooks._serve();
 /*
  * _claim reads the next due deliveries of one partition of the webhooks
  * (those whose locator hashes to part of npartitions) after the worker's
- * cursor, with what their requests need.  Unlike 1.0's it writes nothing:
+ * cursor, with the events they send.  Unlike 1.0's it writes nothing:
  * one worker serves a partition at a time (the launcher's slots), and it
  * knows what it holds, so a lease in the row would only cost a second
  * write of every delivery (most of them not HOT: a page filled by
  * publishes has no room for a new version of each row).  A delivery in
  * flight when its worker dies is simply due, and sent again by the next
  * one: at least once.  attempt is the number of the attempt about to be
- * made; _record counts it when it is a retry.
+ * made; _record counts it when it is a retry.  The webhooks the
+ * deliveries are for are read by _claim_webhooks, once each.
  */
 DROP FUNCTION webhooks._claim(integer, bigint, uuid[], timestamptz, uuid, uuid);
 CREATE FUNCTION webhooks._claim(batch integer, exclude uuid[],
@@ -218,18 +219,12 @@ CREATE FUNCTION webhooks._claim(batch integer, exclude uuid[],
 								part integer)
 	RETURNS TABLE (
 		tenant_locator uuid, webhook_locator uuid, event_locator uuid,
-		attempt integer, resend boolean, url text, headers jsonb,
-		secure_ssl boolean, hmac_enabled boolean, secret text, tag text,
-		enabled boolean, suspended boolean, triggers text[], divert boolean,
-		suspend boolean, retry_type text, retry_interval bigint,
-		retry_attempts integer, payload text, due_at timestamptz,
-		name text, event_type text, alert_url text, alert_headers jsonb,
-		alert_secure_ssl boolean, alert_hmac_enabled boolean,
-		alert_secret text, alert_tag text)
+		attempt integer, resend boolean, payload text, due_at timestamptz,
+		event_type text)
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 	SET search_path = webhooks, pg_catalog, pg_temp
 	-- A batch touches a few hundred rows of large tables: each row is
-	-- found by its key (the LATERAL ... OFFSET 0 lookups below cannot be
+	-- found by its key (the LATERAL ... OFFSET 0 lookup below cannot be
 	-- reordered), whatever the statistics of a queue that is often empty
 	-- say when the plan is made and kept.  The due rows are read in
 	-- index order and no other way: the partition filter's guessed
@@ -246,12 +241,7 @@ CREATE FUNCTION webhooks._claim(batch integer, exclude uuid[],
 BEGIN
 	RETURN QUERY
 	SELECT u.tenant_locator, u.webhook_locator::uuid, u.event_locator::uuid,
-		   u.attempts + 1, u.resend, w.url, w.headers, w.secure_ssl,
-		   w.hmac_enabled, w.secret, w.tag, w.enabled, w.suspended,
-		   w.triggers, w.divert, w.suspend, w.retry_type, w.retry_interval,
-		   w.retry_attempts, e.payload, u.due_at, w.name, e.type, w.alert_url,
-		   w.alert_headers, w.alert_secure_ssl, w.alert_hmac_enabled,
-		   w.alert_secret, w.alert_tag
+		   u.attempts + 1, u.resend, e.payload, u.due_at, e.type
 	FROM (
 		SELECT q.tenant_locator, q.webhook_locator, q.event_locator,
 			   q.attempts, q.resend, q.due_at
@@ -263,12 +253,7 @@ BEGIN
 		  AND (webhooks.ulid_hash(q.webhook_locator) & 2147483647) % npartitions = part
 		ORDER BY q.due_at, q.event_locator, q.webhook_locator
 		LIMIT batch) u
-	-- OFFSET 0 keeps these lookups apart: one index probe per claimed row
-	LEFT JOIN LATERAL (
-		SELECT * FROM _webhook wh
-		WHERE wh.tenant_locator = u.tenant_locator
-		  AND wh.locator = u.webhook_locator
-		OFFSET 0) w ON true
+	-- OFFSET 0 keeps the lookup apart: one index probe per claimed row
 	LEFT JOIN LATERAL (
 		SELECT ev.payload, ev.type FROM _event ev
 		WHERE ev.tenant_locator = u.tenant_locator
@@ -279,6 +264,48 @@ $$;
 
 REVOKE ALL ON FUNCTION webhooks._claim(integer, uuid[], timestamptz, uuid,
 	uuid, integer, integer) FROM PUBLIC;
+
+/*
+ * _claim_webhooks reads what the worker sends claimed deliveries with: the
+ * endpoints and failure handling of each webhook (t[i], w[i]), and the
+ * version of its row (xmin and ctid, which every update changes), so that
+ * the worker builds a configuration again only when its row changed.  A
+ * webhook that no longer exists comes back with NULLs.
+ */
+CREATE FUNCTION webhooks._claim_webhooks(t uuid[], w uuid[])
+	RETURNS TABLE (
+		tenant_locator uuid, webhook_locator uuid, row_xmin xid, row_ctid tid,
+		name text, enabled boolean, suspended boolean, triggers text[],
+		divert boolean, suspend boolean, retry_type text,
+		retry_interval bigint, retry_attempts integer, url text,
+		headers jsonb, secure_ssl boolean, hmac_enabled boolean, secret text,
+		tag text, alert_url text, alert_headers jsonb,
+		alert_secure_ssl boolean, alert_hmac_enabled boolean,
+		alert_secret text, alert_tag text)
+	LANGUAGE plpgsql STABLE PARALLEL UNSAFE
+	SET search_path = webhooks, pg_catalog, pg_temp
+	-- each webhook found by its key, whatever the statistics say
+	SET enable_hashjoin = off
+	SET enable_mergejoin = off
+	SET enable_seqscan = off
+	AS $$
+#variable_conflict use_column
+BEGIN
+	RETURN QUERY
+	SELECT k.t, k.w, x.row_xmin, x.row_ctid, x.name, x.enabled, x.suspended,
+		   x.triggers, x.divert, x.suspend, x.retry_type, x.retry_interval,
+		   x.retry_attempts, x.url, x.headers, x.secure_ssl, x.hmac_enabled,
+		   x.secret, x.tag, x.alert_url, x.alert_headers, x.alert_secure_ssl,
+		   x.alert_hmac_enabled, x.alert_secret, x.alert_tag
+	FROM unnest(_claim_webhooks.t, _claim_webhooks.w) AS k(t, w)
+	LEFT JOIN LATERAL (
+		SELECT wh.xmin AS row_xmin, wh.ctid AS row_ctid, wh.* FROM _webhook wh
+		WHERE wh.tenant_locator = k.t AND wh.locator = k.w::ulid
+		OFFSET 0) x ON true;
+END
+$$;
+REVOKE ALL ON FUNCTION webhooks._claim_webhooks(uuid[], uuid[]) FROM PUBLIC;
+
 
 /*
  * The lease column goes: deliveries in flight are known to their worker

@@ -56,6 +56,7 @@
 #include "batch.h"
 #include "shmem.h"
 #include "ulid.h"
+#include "webhook_conf.h"
 #include "webhooks.h"
 
 #define CLEANUP_INTERVAL_MS 60000
@@ -126,15 +127,40 @@ aside_us(void)
  */
 
 /*
- * check_claim_shape runs the claim for no rows and compares the columns it
- * returns with wh_claim_columns.
+ * check_shape compares the columns a function returned with what the
+ * library reads.
+ */
+static void
+check_shape(const char *function, TupleDesc desc, const WhResultColumn *columns,
+			int ncolumns)
+{
+	bool		differs = desc->natts != ncolumns;
+
+	for (int i = 0; !differs && i < desc->natts; i++)
+	{
+		Form_pg_attribute a = TupleDescAttr(desc, i);
+
+		if (strcmp(NameStr(a->attname), columns[i].name) != 0 ||
+			a->atttypid != columns[i].type)
+			differs = true;
+	}
+	if (differs)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("webhooks: webhooks.%s() does not return what library version %s reads",
+						function, EXTVERSION),
+				 errhint("Reinstall the extension's files, then run ALTER EXTENSION webhooks UPDATE.")));
+}
+
+/*
+ * check_claim_shape runs the claim, and the reading of its webhooks, for
+ * no rows and compares the columns they return with wh_claim_columns and
+ * wh_conf_columns.
  */
 static void
 check_claim_shape(WhWorker *w)
 {
 	Datum		args[CLAIM_NARGS];
-	TupleDesc	desc;
-	bool		differs;
 
 	args[0] = Int32GetDatum(0);
 	args[1] = PointerGetDatum(construct_empty_array(UUIDOID));
@@ -144,22 +170,13 @@ check_claim_shape(WhWorker *w)
 	args[6] = Int32GetDatum(w->partition);
 	if (SPI_execute_plan(w->plans.claim, args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "webhooks: could not run webhooks._claim()");
-	desc = SPI_tuptable->tupdesc;
-	differs = desc->natts != wh_claim_ncolumns;
-	for (int i = 0; !differs && i < desc->natts; i++)
-	{
-		Form_pg_attribute a = TupleDescAttr(desc, i);
-
-		if (strcmp(NameStr(a->attname), wh_claim_columns[i].name) != 0 ||
-			a->atttypid != wh_claim_columns[i].type)
-			differs = 1;
-	}
-	if (differs)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("webhooks: webhooks._claim() does not return what library version %s reads",
-						EXTVERSION),
-				 errhint("Reinstall the extension's files, then run ALTER EXTENSION webhooks UPDATE.")));
+	check_shape("_claim", SPI_tuptable->tupdesc, wh_claim_columns,
+				wh_claim_ncolumns);
+	args[0] = args[1];
+	if (SPI_execute_plan(w->plans.confs, args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "webhooks: could not run webhooks._claim_webhooks()");
+	check_shape("_claim_webhooks", SPI_tuptable->tupdesc, wh_conf_columns,
+				wh_conf_ncolumns);
 }
 
 /*
@@ -190,8 +207,8 @@ check_outcomes(void)
 static void
 free_plans(WhPlans *plans)
 {
-	SPIPlanPtr *all[] = {&plans->claim, &plans->record, &plans->next_due,
-	&plans->count, &plans->oldest};
+	SPIPlanPtr *all[] = {&plans->claim, &plans->confs, &plans->record,
+	&plans->next_due, &plans->count, &plans->oldest};
 
 	for (int i = 0; i < lengthof(all); i++)
 	{
@@ -211,6 +228,7 @@ prepare_plans(WhWorker *w)
 	Oid			claim_types[CLAIM_NARGS] = {INT4OID, UUIDARRAYOID,
 	TIMESTAMPTZOID, UUIDOID, UUIDOID, INT4OID, INT4OID};
 	Oid			part_types[2] = {INT4OID, INT4OID};
+	Oid			conf_types[2] = {UUIDARRAYOID, UUIDARRAYOID};
 	Oid			oid_types[1] = {OIDOID};
 	Oid			record_types[RECORD_NARGS];
 	StringInfoData sql;
@@ -219,6 +237,8 @@ prepare_plans(WhWorker *w)
 
 	w->plans.claim = keep("SELECT * FROM webhooks._claim($1, $2, $3, $4, $5, $6, $7)",
 						  CLAIM_NARGS, claim_types);
+	w->plans.confs = keep("SELECT * FROM webhooks._claim_webhooks($1, $2)",
+						  2, conf_types);
 	check_claim_shape(w);
 	check_outcomes();
 
@@ -673,6 +693,46 @@ move_cursor(WhWorker *w)
 }
 
 /*
+ * read_confs brings the configurations of the webhooks of a claim page's
+ * rows up to date (webhook_conf.c): one _claim_webhooks() call for the
+ * page, one row for each webhook not held.
+ */
+static void
+read_confs(WhWorker *w, const WhClaimRow *rows, uint64 nrows)
+{
+	Datum	   *tenants = palloc(sizeof(Datum) * nrows);
+	Datum	   *webhooks = palloc(sizeof(Datum) * nrows);
+	int			n = 0;
+	Datum		args[2];
+
+	w->claim_pages++;
+	for (uint64 i = 0; i < nrows; i++)
+	{
+		WhDeliveryKey key;
+
+		wh_claim_key(&rows[i], &key);
+		if (wh_window_holds(&w->window, &key) ||
+			!wh_conf_wanted(&key.tenant, &key.webhook, w->claim_pages))
+			continue;
+		tenants[n] = rows[i].values[0];
+		webhooks[n] = rows[i].values[1];
+		n++;
+	}
+	if (n == 0)
+		return;
+	args[0] = PointerGetDatum(construct_array(tenants, n, UUIDOID, UUID_LEN,
+											  false, TYPALIGN_CHAR));
+	args[1] = PointerGetDatum(construct_array(webhooks, n, UUIDOID, UUID_LEN,
+											  false, TYPALIGN_CHAR));
+	if (SPI_execute_plan(w->plans.confs, args, NULL, false, 0) != SPI_OK_SELECT ||
+		SPI_processed != (uint64) n)
+		elog(ERROR, "webhooks: could not read the claimed webhooks");
+	for (uint64 i = 0; i < SPI_processed; i++)
+		wh_conf_from_row(SPI_tuptable->vals[i], SPI_tuptable->tupdesc);
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/*
  * claim takes up to n due deliveries that the worker does not hold yet:
  * those to send go on the claimed list, those that need no request are
  * judged at once.  Rows the worker holds (read again after the cursor went
@@ -698,24 +758,32 @@ claim(WhWorker *w, int n)
 	do
 	{
 		uint64		i;
+		SPITupleTable *page_rows;
+		WhClaimRow *rows;
+		uint64		nrows;
 
 		args[2] = TimestampTzGetDatum(w->cursor.due);
 		args[3] = UUIDPGetDatum(&w->cursor.event);
 		args[4] = UUIDPGetDatum(&w->cursor.webhook);
 		if (SPI_execute_plan(w->plans.claim, args, NULL, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "webhooks: could not claim deliveries");
-		full = SPI_processed >= (uint64) page;
-		for (i = 0; i < SPI_processed && taken < n; i++)
+		page_rows = SPI_tuptable;
+		nrows = SPI_processed;
+		full = nrows >= (uint64) page;
+		rows = palloc(sizeof(WhClaimRow) * Max(nrows, 1));
+		for (i = 0; i < nrows; i++)
+			wh_claim_row(page_rows->vals[i], page_rows->tupdesc, &rows[i]);
+		read_confs(w, rows, nrows);
+		for (i = 0; i < nrows && taken < n; i++)
 		{
-			WhClaimRow row;
+			const WhClaimRow *row = &rows[i];
 			WhDeliveryKey key;
 			WhDelivery *d;
 			TimestampTz due;
 
 			CHECK_FOR_INTERRUPTS();
-			wh_claim_row(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, &row);
-			wh_claim_key(&row, &key);
-			due = DatumGetTimestampTz(row.values[WH_CLAIM_DUE_AT - 1]);
+			wh_claim_key(row, &key);
+			due = DatumGetTimestampTz(row->values[WH_CLAIM_DUE_AT - 1]);
 			if (cursor_after(&w->cursor, due, &key.event, &key.webhook))
 			{
 				w->cursor.due = due;
@@ -725,7 +793,9 @@ claim(WhWorker *w, int n)
 			read++;
 			if (wh_window_holds(&w->window, &key))
 				continue;
-			d = wh_delivery_from_claim(&row, w->delivery_cxt);
+			d = wh_delivery_from_claim(row,
+									   wh_conf_get(&key.tenant, &key.webhook),
+									   w->delivery_cxt);
 			wh_window_hold(&w->window, d);
 			taken++;
 			if (d->sent)
@@ -734,8 +804,9 @@ claim(WhWorker *w, int n)
 				wh_list_push(&w->judged, d, WH_DELIVERY_JUDGED);
 		}
 		/* rows left unread in a page taken up to n: more is due */
-		full = full || i < SPI_processed;
-		SPI_freetuptable(SPI_tuptable);
+		full = full || i < nrows;
+		pfree(rows);
+		SPI_freetuptable(page_rows);
 	} while (full && taken < n && read < w->window.held + n);
 
 	w->more_due = full;
@@ -794,6 +865,7 @@ housekeeping(WhWorker *w)
 	w->next_housekeeping = now + (TimestampTz) CLEANUP_INTERVAL_MS * 1000;
 
 	/* give memory freed after a burst back to the system */
+	wh_confs_trim();
 	wh_header_sets_trim();
 	malloc_trim(0);
 	args[0] = Int32GetDatum(webhooks_attempt_retention);

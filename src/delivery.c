@@ -43,47 +43,21 @@ enum
 	C_EVENT,
 	C_ATTEMPT,
 	C_RESEND,
-	C_URL,
-	C_HEADERS,
-	C_SECURE_SSL,
-	C_HMAC_ENABLED,
-	C_SECRET,
-	C_TAG,
-	C_ENABLED,
-	C_SUSPENDED,
-	C_TRIGGERS,
-	C_DIVERT,
-	C_SUSPEND,
-	C_RETRY_TYPE,
-	C_RETRY_INTERVAL,
-	C_RETRY_ATTEMPTS,
 	C_PAYLOAD,
 	C_DUE_AT,
-	C_NAME,
-	C_EVENT_TYPE,
-	C_ALERT_URL					/* then the same five as after C_URL */
+	C_EVENT_TYPE
 };
 
 StaticAssertDecl(C_DUE_AT == WH_CLAIM_DUE_AT, "claim columns out of step");
 
-const WhColumn wh_claim_columns[] = {
+const WhResultColumn wh_claim_columns[] = {
 	{"tenant_locator", UUIDOID}, {"webhook_locator", UUIDOID},
 	{"event_locator", UUIDOID}, {"attempt", INT4OID}, {"resend", BOOLOID},
-	{"url", TEXTOID}, {"headers", JSONBOID}, {"secure_ssl", BOOLOID},
-	{"hmac_enabled", BOOLOID}, {"secret", TEXTOID}, {"tag", TEXTOID},
-	{"enabled", BOOLOID}, {"suspended", BOOLOID}, {"triggers", TEXTARRAYOID},
-	{"divert", BOOLOID}, {"suspend", BOOLOID}, {"retry_type", TEXTOID},
-	{"retry_interval", INT8OID}, {"retry_attempts", INT4OID},
-	{"payload", TEXTOID}, {"due_at", TIMESTAMPTZOID}, {"name", TEXTOID},
-	{"event_type", TEXTOID}, {"alert_url", TEXTOID},
-	{"alert_headers", JSONBOID}, {"alert_secure_ssl", BOOLOID},
-	{"alert_hmac_enabled", BOOLOID}, {"alert_secret", TEXTOID},
-	{"alert_tag", TEXTOID}
+	{"payload", TEXTOID}, {"due_at", TIMESTAMPTZOID},
+	{"event_type", TEXTOID}
 };
 const int	wh_claim_ncolumns = lengthof(wh_claim_columns);
 
-StaticAssertDecl(lengthof(wh_claim_columns) == C_ALERT_URL + 5,
-				 "claim columns out of step");
 StaticAssertDecl(lengthof(wh_claim_columns) == WH_CLAIM_NCOLUMNS,
 				 "claim columns out of step");
 
@@ -132,50 +106,6 @@ settle(WhDelivery *d, WhOutcome outcome, const char *trigger,
 	d->outcome = outcome;
 	d->trigger = trigger;
 	d->message = message ? pstrdup(message) : NULL;
-}
-
-/*
- * target_from_row reads the six endpoint columns of a claimed row that
- * start at first (url, headers, secure_ssl, hmac_enabled, secret, tag).
- */
-static void
-target_from_row(const WhClaimRow *row, int first, const pg_uuid_t *webhook,
-				WhTarget *t)
-{
-	t->url = col_text(row, first);
-	t->headers = COL_NULL(row, first + 1) ? NULL :
-		wh_header_set_get(webhook, first == C_ALERT_URL,
-						  DatumGetJsonbP(COL_DATUM(row, first + 1)));
-	t->secure_ssl = col_bool(row, first + 2);
-	t->hmac_enabled = col_bool(row, first + 3);
-	t->secret = col_text(row, first + 4);
-	t->tag = col_text(row, first + 5);
-}
-
-/*
- * forget_secret wipes a target's secret from memory.
- */
-static void
-forget_secret(WhTarget *t)
-{
-	if (t->secret != NULL)
-	{
-		explicit_bzero(t->secret, strlen(t->secret));
-		pfree(t->secret);
-		t->secret = NULL;
-	}
-}
-
-/*
- * forget_target lets go of what a target holds beyond its memory.
- */
-static void
-forget_target(WhTarget *t)
-{
-	forget_secret(t);
-	if (t->headers != NULL)
-		wh_header_set_release(t->headers);
-	t->headers = NULL;
 }
 
 /*
@@ -265,53 +195,32 @@ wh_claim_key(const WhClaimRow *row, WhDeliveryKey *key)
 }
 
 WhDelivery *
-wh_delivery_from_claim(const WhClaimRow *row, MemoryContext cxt)
+wh_delivery_from_claim(const WhClaimRow *row, WhWebhookConf *conf,
+					   MemoryContext cxt)
 {
 	WhDelivery *d;
 	MemoryContext old = new_delivery(cxt, &d);
 
 	wh_claim_key(row, &d->key);
+	Assert(memcmp(&conf->tenant, &d->key.tenant, sizeof(pg_uuid_t)) == 0 &&
+		   memcmp(&conf->webhook, &d->key.webhook, sizeof(pg_uuid_t)) == 0);
+	d->conf = conf;
 	d->attempt = DatumGetInt32(COL_DATUM(row, C_ATTEMPT));
 	d->resend = col_bool(row, C_RESEND);
 	d->attempted_at = GetCurrentTimestamp();
 	d->sent = true;
 	d->outcome = WH_OUTCOME_NONE;
 
-	if (!COL_NULL(row, C_TRIGGERS))
-	{
-		Datum	   *elems;
-		bool	   *nulls;
-
-		deconstruct_array(DatumGetArrayTypeP(COL_DATUM(row, C_TRIGGERS)), TEXTOID, -1, false,
-						  TYPALIGN_INT, &elems, &nulls, &d->ntriggers);
-		d->triggers = palloc(sizeof(char *) * Max(d->ntriggers, 1));
-		for (int i = 0; i < d->ntriggers; i++)
-			d->triggers[i] = TextDatumGetCString(elems[i]);
-	}
-	d->divert = col_bool(row, C_DIVERT);
-	d->suspend = col_bool(row, C_SUSPEND);
-	{
-		char	   *rt = col_text(row, C_RETRY_TYPE);
-
-		if (rt != NULL)
-		{
-			d->retry_type = strcmp(rt, "exponential") == 0 ?
-				WH_POLICY_EXPONENTIAL : WH_POLICY_LINEAR;
-			d->retry_interval = DatumGetInt64(COL_DATUM(row, C_RETRY_INTERVAL));
-			d->retry_attempts = DatumGetInt32(COL_DATUM(row, C_RETRY_ATTEMPTS));
-		}
-	}
-
 	/* what must not be sent (a resend goes whatever the state, D10) */
-	if (COL_NULL(row, C_URL))
+	if (!conf->exists)
 		settle(d, WH_OUTCOME_DROPPED, NULL, "webhook deleted");
 	else if (COL_NULL(row, C_PAYLOAD))
 		settle(d, WH_OUTCOME_DROPPED, NULL, "event no longer stored");
-	else if (!d->resend && !col_bool(row, C_ENABLED))
+	else if (!d->resend && !conf->enabled)
 		settle(d, WH_OUTCOME_DROPPED, NULL, "webhook disabled");
-	else if (!d->resend && col_bool(row, C_SUSPENDED))
+	else if (!d->resend && conf->suspended)
 	{
-		if (d->divert)
+		if (conf->divert)
 		{
 			settle(d, WH_OUTCOME_FAILED, "suspended", "webhook suspended");
 			d->divert_now = true;
@@ -321,25 +230,16 @@ wh_delivery_from_claim(const WhClaimRow *row, MemoryContext cxt)
 	}
 	else
 	{
-		WhTarget	t;
 		char		id[ULID_TEXT_LEN + 1];
 
-		target_from_row(row, C_URL, &d->key.webhook, &t);
 		ulid_encode(d->key.event.data, id);
-		prepare_request(&d->req, &t, id, d->attempted_at,
+		prepare_request(&d->req, &conf->target, id, d->attempted_at,
 						col_text(row, C_PAYLOAD));
-		forget_secret(&t);
-		d->target_headers = t.headers;	/* released with the delivery */
 	}
 
 	/* what a failure notice would need (D9) */
-	if (!COL_NULL(row, C_ALERT_URL))
-	{
-		d->alert = palloc(sizeof(WhTarget));
-		target_from_row(row, C_ALERT_URL, &d->key.webhook, d->alert);
-		d->webhook_name = col_text(row, C_NAME);
+	if (conf->alert != NULL)
 		d->event_type = col_text(row, C_EVENT_TYPE);
-	}
 
 	MemoryContextSwitchTo(old);
 	return d;
@@ -353,9 +253,9 @@ static void
 final_failure(WhDelivery *d)
 {
 	d->outcome = WH_OUTCOME_FAILED;
-	d->divert_now = d->divert || d->resend;
-	d->suspend_now = d->suspend;
-	d->alert_now = d->alert != NULL;
+	d->divert_now = d->conf->divert || d->resend;
+	d->suspend_now = d->conf->suspend;
+	d->alert_now = d->conf->alert != NULL;
 }
 
 /*
@@ -409,8 +309,8 @@ judge(WhDelivery *d)
 	else
 		d->message = pstrdup(req->error[0] ? req->error : "no response");
 
-	match = wh_trigger_match((const char *const *) d->triggers, d->ntriggers,
-							 status);
+	match = wh_trigger_match((const char *const *) d->conf->triggers,
+							 d->conf->ntriggers, status);
 	if (match < 0)
 	{
 		/*
@@ -422,11 +322,11 @@ judge(WhDelivery *d)
 		d->divert_now = d->resend;
 		return;
 	}
-	d->trigger = d->triggers[match];
+	d->trigger = d->conf->triggers[match];
 
 	/* blocked addresses and 410 Gone are final at once (D7, D12b) */
-	if (req->blocked || status == 410 || d->retry_type == 0 ||
-		d->attempt > d->retry_attempts)
+	if (req->blocked || status == 410 || d->conf->retry_type == 0 ||
+		d->attempt > d->conf->retry_attempts)
 	{
 		final_failure(d);
 		return;
@@ -434,7 +334,8 @@ judge(WhDelivery *d)
 
 	{
 		double		jitter = pg_prng_double(&pg_global_prng_state);
-		int64		delay = wh_retry_delay_ms(d->retry_type, d->retry_interval,
+		int64		delay = wh_retry_delay_ms(d->conf->retry_type,
+											  d->conf->retry_interval,
 											  d->attempt, jitter);
 
 		if (req->retry_after[0] != '\0')
@@ -493,7 +394,7 @@ wh_delivery_alert(const WhDelivery *failed, MemoryContext cxt)
 	initStringInfo(&body);
 	appendStringInfo(&body, "{\"type\":\"webhook.delivery.failed\","
 					 "\"webhookLocator\":\"%s\",\"webhookName\":", webhook);
-	escape_json(&body, failed->webhook_name ? failed->webhook_name : "");
+	escape_json(&body, failed->conf->name ? failed->conf->name : "");
 	appendStringInfo(&body, ",\"eventLocator\":\"%s\",\"eventType\":", event);
 	escape_json(&body, failed->event_type ? failed->event_type : "");
 	appendStringInfo(&body, ",\"failureTrigger\":\"%s\",\"failureMessage\":", trigger);
@@ -504,11 +405,12 @@ wh_delivery_alert(const WhDelivery *failed, MemoryContext cxt)
 					 failed->divert_now ? "true" : "false",
 					 failed->suspend_now ? "true" : "false");
 
-	prepare_request(&a->req, failed->alert, id, a->attempted_at, body.data);
-	if (failed->alert->headers != NULL)
+	prepare_request(&a->req, failed->conf->alert, id, a->attempted_at,
+					body.data);
+	if (failed->conf->alert->headers != NULL)
 	{
 		/* the notice keeps the set its lines come from */
-		a->target_headers = failed->alert->headers;
+		a->target_headers = failed->conf->alert->headers;
 		a->target_headers->refs++;
 	}
 	MemoryContextSwitchTo(old);
@@ -523,8 +425,8 @@ wh_delivery_free(WhDelivery *d)
 {
 	MemoryContext cxt = d->cxt;
 
-	if (d->alert)
-		forget_target(d->alert);
+	if (d->conf)
+		wh_conf_release(d->conf);
 	if (d->target_headers)
 		wh_header_set_release(d->target_headers);
 	wh_http_release(&d->req);

@@ -27,37 +27,20 @@
 #ifndef WEBHOOKS_DELIVERY_H
 #define WEBHOOKS_DELIVERY_H
 
-#include "headers.h"
 #include "http.h"
 #include "outcome.h"
-
-/* where and how a request is sent: an endpoint as _claim() returns it */
-typedef struct WhTarget
-{
-	char	   *url;
-	WhHeaderSet *headers;		/* its custom headers, or NULL */
-	bool		secure_ssl;
-	bool		hmac_enabled;
-	char	   *secret;
-	char	   *tag;
-} WhTarget;
+#include "webhook_conf.h"
 
 /*
  * The columns of webhooks._claim(), in order: the one description of its
  * result, checked against the function when the worker prepares its call.
  */
-typedef struct WhColumn
-{
-	const char *name;
-	Oid			type;
-} WhColumn;
-
-extern const WhColumn wh_claim_columns[];
+extern const WhResultColumn wh_claim_columns[];
 extern const int wh_claim_ncolumns;
 
 /* the column with the due time, for the worker's claim cursor */
-#define WH_CLAIM_DUE_AT 21
-#define WH_CLAIM_NCOLUMNS 29
+#define WH_CLAIM_DUE_AT 7
+#define WH_CLAIM_NCOLUMNS 8
 
 /* a row of _claim(), its columns read (values[c - 1] is column c) */
 typedef struct WhClaimRow
@@ -98,17 +81,9 @@ typedef struct WhDelivery
 	bool		sent;			/* false when judged without sending */
 	TimestampTz attempted_at;
 
-	/* failure handling as configured when claimed */
-	int			ntriggers;
-	char	  **triggers;
-	bool		divert;
-	bool		suspend;
-	int			retry_type;		/* 0, WH_POLICY_LINEAR or _EXPONENTIAL */
-	int64		retry_interval;
-	int			retry_attempts;
-	WhHeaderSet *target_headers;	/* the custom lines its request sends */
-	WhTarget   *alert;			/* the alert endpoint, or NULL */
-	char	   *webhook_name;	/* for the alert notice */
+	/* how it is sent, as configured when claimed (NULL for a notice) */
+	WhWebhookConf *conf;
+	WhHeaderSet *target_headers;	/* a notice's custom lines */
 	char	   *event_type;
 
 	/* the outcome */
@@ -133,6 +108,7 @@ typedef struct WhDeliveryList
 extern void wh_claim_row(HeapTuple tup, TupleDesc desc, WhClaimRow *row);
 extern void wh_claim_key(const WhClaimRow *row, WhDeliveryKey *key);
 extern WhDelivery *wh_delivery_from_claim(const WhClaimRow *row,
+										  WhWebhookConf *conf,
 										  MemoryContext cxt);
 extern void wh_delivery_judge(WhDelivery *d);
 extern WhDelivery *wh_delivery_alert(const WhDelivery *failed,

@@ -39,6 +39,7 @@ typedef struct WhClaimCursor
 typedef struct WhPlans
 {
 	SPIPlanPtr	claim;
+	SPIPlanPtr	confs;
 	SPIPlanPtr	record;
 	SPIPlanPtr	next_due;
 	SPIPlanPtr	count;
@@ -65,6 +66,7 @@ typedef struct WhWorker
 	bool		more_due;		/* it may hold due deliveries */
 	TimestampTz next_due;		/* earliest known future due time, or 0 */
 	TimestampTz claims_held_until;	/* what is due is held-back webhooks' */
+	uint64		claim_pages;	/* claim statements run (webhook_conf.c) */
 	WhClaimCursor cursor;
 
 	/* its transactions */
