@@ -794,7 +794,7 @@ claim(WhWorker *w, int n)
 			if (wh_window_holds(&w->window, &key))
 				continue;
 			d = wh_delivery_from_claim(row,
-									   wh_conf_get(&key.tenant, &key.webhook),
+									   wh_conf_find(&key.tenant, &key.webhook),
 									   w->delivery_cxt);
 			wh_window_hold(&w->window, d);
 			taken++;

@@ -204,7 +204,6 @@ wh_delivery_from_claim(const WhClaimRow *row, WhWebhookConf *conf,
 	wh_claim_key(row, &d->key);
 	Assert(memcmp(&conf->tenant, &d->key.tenant, sizeof(pg_uuid_t)) == 0 &&
 		   memcmp(&conf->webhook, &d->key.webhook, sizeof(pg_uuid_t)) == 0);
-	d->conf = conf;
 	d->attempt = DatumGetInt32(COL_DATUM(row, C_ATTEMPT));
 	d->resend = col_bool(row, C_RESEND);
 	d->attempted_at = GetCurrentTimestamp();
@@ -241,6 +240,9 @@ wh_delivery_from_claim(const WhClaimRow *row, WhWebhookConf *conf,
 	if (conf->alert != NULL)
 		d->event_type = col_text(row, C_EVENT_TYPE);
 
+	/* last: an error above leaves the configuration uncounted */
+	d->conf = conf;
+	wh_conf_keep(conf);
 	MemoryContextSwitchTo(old);
 	return d;
 }

@@ -123,21 +123,33 @@ entry_of(const pg_uuid_t *tenant, const pg_uuid_t *webhook, bool create)
 }
 
 /*
+ * text_in copies a text column into cxt: NULL when it is NULL.  Whatever
+ * detoasting it takes is done in the caller's (short-lived) context.
+ */
+static char *
+text_in(MemoryContext cxt, Datum *values, bool *nulls, int c)
+{
+	return COL_NULL(c) ? NULL :
+		MemoryContextStrdup(cxt, TextDatumGetCString(COL_DATUM(c)));
+}
+
+/*
  * target_from_row reads the six endpoint columns that start at first (url,
  * headers, secure_ssl, hmac_enabled, secret, tag).
  */
 static void
-target_from_row(Datum *values, bool *nulls, int first,
+target_from_row(MemoryContext cxt, Datum *values, bool *nulls, int first,
 				const pg_uuid_t *webhook, WhTarget *t)
 {
-	t->url = COL_TEXT(first);
+	t->url = text_in(cxt, values, nulls, first);
+	t->secure_ssl = COL_BOOL(first + 2);
+	t->hmac_enabled = COL_BOOL(first + 3);
+	t->secret = text_in(cxt, values, nulls, first + 4);
+	t->tag = text_in(cxt, values, nulls, first + 5);
+	/* the set keeps a copy of what it was built from */
 	t->headers = COL_NULL(first + 1) ? NULL :
 		wh_header_set_get(webhook, first == K_ALERT_URL,
 						  DatumGetJsonbP(COL_DATUM(first + 1)));
-	t->secure_ssl = COL_BOOL(first + 2);
-	t->hmac_enabled = COL_BOOL(first + 3);
-	t->secret = COL_TEXT(first + 4);
-	t->tag = COL_TEXT(first + 5);
 }
 
 /*
@@ -156,7 +168,8 @@ forget_target(WhTarget *t)
 
 /*
  * build makes a configuration from a row of _claim_webhooks(), in a memory
- * context of its own.
+ * context of its own; what it reads is detoasted in the caller's context.
+ * On error nothing is left behind.
  */
 static WhWebhookConf *
 build(Datum *values, bool *nulls)
@@ -164,8 +177,7 @@ build(Datum *values, bool *nulls)
 	MemoryContext cxt = AllocSetContextCreate(TopMemoryContext,
 											  "webhooks configuration",
 											  ALLOCSET_SMALL_SIZES);
-	MemoryContext old = MemoryContextSwitchTo(cxt);
-	WhWebhookConf *c = palloc0(sizeof(WhWebhookConf));
+	WhWebhookConf *volatile c = MemoryContextAllocZero(cxt, sizeof(WhWebhookConf));
 
 	c->cxt = cxt;
 	c->refs = 1;				/* its entry's */
@@ -173,44 +185,57 @@ build(Datum *values, bool *nulls)
 	memcpy(c->tenant.data, DatumGetUUIDP(COL_DATUM(K_TENANT))->data, UUID_LEN);
 	memcpy(c->webhook.data, DatumGetUUIDP(COL_DATUM(K_WEBHOOK))->data, UUID_LEN);
 	c->exists = !COL_NULL(K_XMIN);
-	if (c->exists)
+	if (!c->exists)
+		return c;
+	PG_TRY();
 	{
 		c->xmin = DatumGetTransactionId(COL_DATUM(K_XMIN));
 		ItemPointerCopy((ItemPointer) DatumGetPointer(COL_DATUM(K_CTID)), &c->ctid);
-		c->name = COL_TEXT(K_NAME);
+		c->name = text_in(cxt, values, nulls, K_NAME);
 		c->enabled = COL_BOOL(K_ENABLED);
 		c->suspended = COL_BOOL(K_SUSPENDED);
 		if (!COL_NULL(K_TRIGGERS))
 		{
 			Datum	   *elems;
 			bool	   *enulls;
+			int			n;
 
 			deconstruct_array(DatumGetArrayTypeP(COL_DATUM(K_TRIGGERS)),
 							  TEXTOID, -1, false, TYPALIGN_INT, &elems,
-							  &enulls, &c->ntriggers);
-			c->triggers = palloc(sizeof(char *) * Max(c->ntriggers, 1));
-			for (int i = 0; i < c->ntriggers; i++)
-				c->triggers[i] = TextDatumGetCString(elems[i]);
+							  &enulls, &n);
+			c->triggers = MemoryContextAlloc(cxt, sizeof(char *) * Max(n, 1));
+			for (int i = 0; i < n; i++)
+				c->triggers[i] = MemoryContextStrdup(cxt,
+													 TextDatumGetCString(elems[i]));
+			c->ntriggers = n;
 		}
 		c->divert = COL_BOOL(K_DIVERT);
 		c->suspend = COL_BOOL(K_SUSPEND);
 		if (!COL_NULL(K_RETRY_TYPE))
 		{
-			char	   *rt = COL_TEXT(K_RETRY_TYPE);
-
-			c->retry_type = strcmp(rt, "exponential") == 0 ?
+			c->retry_type = strcmp(TextDatumGetCString(COL_DATUM(K_RETRY_TYPE)),
+								   "exponential") == 0 ?
 				WH_POLICY_EXPONENTIAL : WH_POLICY_LINEAR;
 			c->retry_interval = DatumGetInt64(COL_DATUM(K_RETRY_INTERVAL));
 			c->retry_attempts = DatumGetInt32(COL_DATUM(K_RETRY_ATTEMPTS));
 		}
-		target_from_row(values, nulls, K_URL, &c->webhook, &c->target);
+		target_from_row(cxt, values, nulls, K_URL, &c->webhook, &c->target);
 		if (!COL_NULL(K_ALERT_URL))
 		{
-			c->alert = palloc0(sizeof(WhTarget));
-			target_from_row(values, nulls, K_ALERT_URL, &c->webhook, c->alert);
+			c->alert = MemoryContextAllocZero(cxt, sizeof(WhTarget));
+			target_from_row(cxt, values, nulls, K_ALERT_URL, &c->webhook,
+							c->alert);
 		}
 	}
-	MemoryContextSwitchTo(old);
+	PG_CATCH();
+	{
+		forget_target(&c->target);
+		if (c->alert)
+			forget_target(c->alert);
+		MemoryContextDelete(cxt);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 	return c;
 }
 
@@ -253,27 +278,37 @@ wh_conf_from_row(HeapTuple tup, TupleDesc desc)
 		c->xmin == DatumGetTransactionId(COL_DATUM(K_XMIN)) &&
 		ItemPointerEquals(&c->ctid, (ItemPointer) DatumGetPointer(COL_DATUM(K_CTID))))
 		return;					/* the same version */
+	/* built first: if that fails, the entry keeps what it had */
+	e->conf = build(values, nulls);
 	if (c != NULL)
 	{
 		c->current = false;
 		wh_conf_release(c);
 	}
-	e->conf = build(values, nulls);
 }
 
 /*
- * wh_conf_get returns the configuration of a webhook that the current claim
- * page read, counting one more user.
+ * wh_conf_find returns the configuration of a webhook that the current
+ * claim page read.  A delivery that keeps it counts itself with
+ * wh_conf_keep.
  */
 WhWebhookConf *
-wh_conf_get(const pg_uuid_t *tenant, const pg_uuid_t *webhook)
+wh_conf_find(const pg_uuid_t *tenant, const pg_uuid_t *webhook)
 {
 	ConfEntry  *e = entry_of(tenant, webhook, false);
 
 	if (e == NULL || e->conf == NULL)
 		elog(ERROR, "webhooks: a claimed webhook was not read");
-	e->conf->refs++;
 	return e->conf;
+}
+
+/*
+ * wh_conf_keep counts one more user of a configuration.
+ */
+void
+wh_conf_keep(WhWebhookConf *c)
+{
+	c->refs++;
 }
 
 /*

@@ -64,8 +64,9 @@ extern const int wh_conf_ncolumns;
 extern bool wh_conf_wanted(const pg_uuid_t *tenant, const pg_uuid_t *webhook,
 						   uint64 page);
 extern void wh_conf_from_row(HeapTuple tup, TupleDesc desc);
-extern WhWebhookConf *wh_conf_get(const pg_uuid_t *tenant,
-								  const pg_uuid_t *webhook);
+extern WhWebhookConf *wh_conf_find(const pg_uuid_t *tenant,
+								   const pg_uuid_t *webhook);
+extern void wh_conf_keep(WhWebhookConf *conf);
 extern void wh_conf_release(WhWebhookConf *conf);
 extern void wh_confs_trim(void);
 
