@@ -301,13 +301,30 @@ batch_worthwhile(WhWorker *w, TimestampTz now)
 }
 
 /*
+ * room_to_claim reports whether the window has room for a quarter of a
+ * batch (of the window, when that is smaller).  A claim that starts behind
+ * the rows the worker holds (after the cursor went back) reads them all
+ * again to find what it has room for, so a transaction that runs to record
+ * outcomes does not also claim the handful of deliveries the window could
+ * take: the batch that runs when the requests in flight run low claims
+ * them with the rest.
+ */
+static bool
+room_to_claim(void)
+{
+	int			room = webhooks_max_inflight - wh_http_inflight();
+
+	return room >= Max(1, Min(webhooks_batch_size, webhooks_max_inflight) / 4);
+}
+
+/*
  * run_batch runs one batch transaction, and settles what it did or, when it
  * failed, what it could not do.
  */
 static void
 run_batch(WhWorker *w)
 {
-	bool		do_claim = claims_due(w, GetCurrentTimestamp());
+	bool		do_claim = claims_due(w, GetCurrentTimestamp()) && room_to_claim();
 	volatile WhReady ready = WH_EXTENSION_ABSENT;
 
 	if (do_claim)
