@@ -692,13 +692,21 @@ move_cursor(WhWorker *w)
 	c->came_short = false;
 }
 
+/* a row of a claim page, read once: its columns, its key, whether held */
+typedef struct PageRow
+{
+	WhClaimRow	row;
+	WhDeliveryKey key;
+	bool		held;
+} PageRow;
+
 /*
  * read_confs brings the configurations of the webhooks of a claim page's
  * rows up to date (webhook_conf.c): one _claim_webhooks() call for the
  * page, one row for each webhook not held.
  */
 static void
-read_confs(WhWorker *w, const WhClaimRow *rows, uint64 nrows)
+read_confs(WhWorker *w, const PageRow *rows, uint64 nrows)
 {
 	Datum	   *tenants = palloc(sizeof(Datum) * nrows);
 	Datum	   *webhooks = palloc(sizeof(Datum) * nrows);
@@ -708,14 +716,12 @@ read_confs(WhWorker *w, const WhClaimRow *rows, uint64 nrows)
 	w->claim_pages++;
 	for (uint64 i = 0; i < nrows; i++)
 	{
-		WhDeliveryKey key;
-
-		wh_claim_key(&rows[i], &key);
-		if (wh_window_holds(&w->window, &key) ||
-			!wh_conf_wanted(&key.tenant, &key.webhook, w->claim_pages))
+		if (rows[i].held ||
+			!wh_conf_wanted(&rows[i].key.tenant, &rows[i].key.webhook,
+							w->claim_pages))
 			continue;
-		tenants[n] = rows[i].values[0];
-		webhooks[n] = rows[i].values[1];
+		tenants[n] = rows[i].row.values[0];
+		webhooks[n] = rows[i].row.values[1];
 		n++;
 	}
 	if (n == 0)
@@ -759,7 +765,7 @@ claim(WhWorker *w, int n)
 	{
 		uint64		i;
 		SPITupleTable *page_rows;
-		WhClaimRow *rows;
+		PageRow    *rows;
 		uint64		nrows;
 
 		args[2] = TimestampTzGetDatum(w->cursor.due);
@@ -770,31 +776,34 @@ claim(WhWorker *w, int n)
 		page_rows = SPI_tuptable;
 		nrows = SPI_processed;
 		full = nrows >= (uint64) page;
-		rows = palloc(sizeof(WhClaimRow) * Max(nrows, 1));
+		rows = palloc(sizeof(PageRow) * Max(nrows, 1));
 		for (i = 0; i < nrows; i++)
-			wh_claim_row(page_rows->vals[i], page_rows->tupdesc, &rows[i]);
+		{
+			wh_claim_row(page_rows->vals[i], page_rows->tupdesc, &rows[i].row);
+			wh_claim_key(&rows[i].row, &rows[i].key);
+			rows[i].held = wh_window_holds(&w->window, &rows[i].key);
+		}
 		read_confs(w, rows, nrows);
 		for (i = 0; i < nrows && taken < n; i++)
 		{
-			const WhClaimRow *row = &rows[i];
-			WhDeliveryKey key;
+			const PageRow *r = &rows[i];
 			WhDelivery *d;
 			TimestampTz due;
 
 			CHECK_FOR_INTERRUPTS();
-			wh_claim_key(row, &key);
-			due = DatumGetTimestampTz(row->values[WH_CLAIM_DUE_AT - 1]);
-			if (cursor_after(&w->cursor, due, &key.event, &key.webhook))
+			due = DatumGetTimestampTz(r->row.values[WH_CLAIM_DUE_AT - 1]);
+			if (cursor_after(&w->cursor, due, &r->key.event, &r->key.webhook))
 			{
 				w->cursor.due = due;
-				w->cursor.event = key.event;
-				w->cursor.webhook = key.webhook;
+				w->cursor.event = r->key.event;
+				w->cursor.webhook = r->key.webhook;
 			}
 			read++;
-			if (wh_window_holds(&w->window, &key))
+			/* a page holds a key once: held then is held now */
+			if (r->held)
 				continue;
-			d = wh_delivery_from_claim(row,
-									   wh_conf_find(&key.tenant, &key.webhook),
+			d = wh_delivery_from_claim(&r->row,
+									   wh_conf_find(&r->key.tenant, &r->key.webhook),
 									   w->delivery_cxt);
 			wh_window_hold(&w->window, d);
 			taken++;

@@ -91,7 +91,6 @@ static HTAB *confs = NULL;
 #define COL_NULL(c) (nulls[(c) - 1])
 #define COL_DATUM(c) (values[(c) - 1])
 #define COL_BOOL(c) (!COL_NULL(c) && DatumGetBool(COL_DATUM(c)))
-#define COL_TEXT(c) (COL_NULL(c) ? NULL : TextDatumGetCString(COL_DATUM(c)))
 
 static ConfEntry *
 entry_of(const pg_uuid_t *tenant, const pg_uuid_t *webhook, bool create)
