@@ -26,8 +26,9 @@ COMMENT ON COLUMN webhooks._attempt.outcome IS
  * the diverted record), no outcome that the worker never produces is
  * counted, a retry counts its attempt (claims no longer write the
  * row: see _claim), and no outcome is copied before it is written (1.0
- * gathered them in a common table that every part read again).  The
- * worker calls it with named arguments.
+ * gathered them in a common table that every part read again), and a
+ * delivered row is looked for first where _claim found it (row_ctid).
+ * The worker calls it with named arguments.
  */
 DROP FUNCTION webhooks._record(uuid[], uuid[], uuid[], integer[],
 	timestamptz[], double precision[], integer[], text[], text[], text[],
@@ -37,7 +38,8 @@ CREATE FUNCTION webhooks._record(
 	attempted_at timestamptz[], duration_ms double precision[],
 	status integer[], error text[], outcome webhooks.outcome[],
 	"trigger" text[], response text[], retry_at timestamptz[],
-	divert boolean[], suspend boolean[], resend boolean[])
+	divert boolean[], suspend boolean[], resend boolean[],
+	row_ctid tid[] DEFAULT NULL)
 	RETURNS void
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 	SET search_path = webhooks, pg_catalog, pg_temp
@@ -63,16 +65,22 @@ BEGIN
 	-- is checked once).  The arguments are qualified: _webhook has
 	-- columns of the same names.
 	WITH done AS (
-		-- final outcomes: the queue row goes, found by its key
+		-- final outcomes: the queue row goes.  It is looked for where it
+		-- was when claimed (row_ctid), and taken there only if it is still
+		-- the same delivery; a row that moved (a resend queued while it was
+		-- in flight updates it) or went is found by its key.
 		DELETE FROM _delivery d
 		WHERE d.ctid = ANY (ARRAY(
-			SELECT x.ctid
-			FROM unnest(_record.t, _record.w, _record.e, _record.retry_at)
-				AS k(t, w, e, retry_at), LATERAL (
-				SELECT q.ctid FROM _delivery q
-				WHERE q.tenant_locator = k.t AND q.webhook_locator = k.w::ulid
-				  AND q.event_locator = k.e::ulid
-				OFFSET 0) x
+			SELECT coalesce(
+				(SELECT q.ctid FROM _delivery q
+				 WHERE q.ctid = k.c AND q.tenant_locator = k.t
+				   AND q.webhook_locator = k.w::ulid
+				   AND q.event_locator = k.e::ulid),
+				(SELECT q.ctid FROM _delivery q
+				 WHERE q.tenant_locator = k.t AND q.webhook_locator = k.w::ulid
+				   AND q.event_locator = k.e::ulid))
+			FROM unnest(_record.t, _record.w, _record.e, _record.retry_at,
+						_record.row_ctid) AS k(t, w, e, retry_at, c)
 			WHERE k.retry_at IS NULL))
 	), again AS (
 		-- retries: attempts counts the attempts made
@@ -189,7 +197,8 @@ END
 $$;
 REVOKE ALL ON FUNCTION webhooks._record(uuid[], uuid[], uuid[], integer[],
 	timestamptz[], double precision[], integer[], text[], webhooks.outcome[],
-	text[], text[], timestamptz[], boolean[], boolean[], boolean[]) FROM PUBLIC;
+	text[], text[], timestamptz[], boolean[], boolean[], boolean[], tid[])
+	FROM PUBLIC;
 
 /* ---- every database, every core: the launcher's workers (issue 13) ---- */
 
@@ -214,8 +223,10 @@ SELECT webhooks._serve();
  * publishes has no room for a new version of each row).  A delivery in
  * flight when its worker dies is simply due, and sent again by the next
  * one: at least once.  attempt is the number of the attempt about to be
- * made; _record counts it when it is a retry.  The webhooks the
- * deliveries are for are read by _claim_webhooks, once each.
+ * made; _record counts it when it is a retry.  row_ctid, where the row
+ * is, lets _record find it again without searching the queue's index.
+ * The webhooks the deliveries are for are read by _claim_webhooks, once
+ * each.
  */
 DROP FUNCTION webhooks._claim(integer, bigint, uuid[], timestamptz, uuid, uuid);
 CREATE FUNCTION webhooks._claim(batch integer, exclude uuid[],
@@ -225,7 +236,7 @@ CREATE FUNCTION webhooks._claim(batch integer, exclude uuid[],
 	RETURNS TABLE (
 		tenant_locator uuid, webhook_locator uuid, event_locator uuid,
 		attempt integer, resend boolean, payload text, due_at timestamptz,
-		event_type text)
+		event_type text, row_ctid tid)
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 	SET search_path = webhooks, pg_catalog, pg_temp
 	-- A batch touches a few hundred rows of large tables: each row is
@@ -246,10 +257,10 @@ CREATE FUNCTION webhooks._claim(batch integer, exclude uuid[],
 BEGIN
 	RETURN QUERY
 	SELECT u.tenant_locator, u.webhook_locator::uuid, u.event_locator::uuid,
-		   u.attempts + 1, u.resend, e.payload, u.due_at, e.type
+		   u.attempts + 1, u.resend, e.payload, u.due_at, e.type, u.ctid
 	FROM (
 		SELECT q.tenant_locator, q.webhook_locator, q.event_locator,
-			   q.attempts, q.resend, q.due_at
+			   q.attempts, q.resend, q.due_at, q.ctid
 		FROM _delivery q
 		WHERE q.due_at <= now()
 		  AND (q.due_at, q.event_locator, q.webhook_locator)

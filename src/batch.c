@@ -78,7 +78,7 @@ enum
 {
 	R_T, R_W, R_E, R_ATTEMPT, R_ATTEMPTED_AT, R_DURATION, R_STATUS, R_ERROR,
 	R_OUTCOME, R_TRIGGER, R_RESPONSE, R_RETRY_AT, R_DIVERT, R_SUSPEND,
-	R_RESEND, RECORD_NARGS
+	R_RESEND, R_ROW_CTID, RECORD_NARGS
 };
 
 static const struct
@@ -102,6 +102,7 @@ static const struct
 	[R_DIVERT] = {"divert", BOOLOID},
 	[R_SUSPEND] = {"suspend", BOOLOID},
 	[R_RESEND] = {"resend", BOOLOID},
+	[R_ROW_CTID] = {"row_ctid", TIDOID},
 };
 
 static SPIPlanPtr
@@ -425,6 +426,7 @@ record_some(WhWorker *w, WhDelivery **items, int n)
 		cols[R_DIVERT][i] = BoolGetDatum(d->divert_now);
 		cols[R_SUSPEND][i] = BoolGetDatum(d->suspend_now);
 		cols[R_RESEND][i] = BoolGetDatum(d->resend);
+		cols[R_ROW_CTID][i] = PointerGetDatum(&d->row);
 	}
 
 	for (int c = 0; c < RECORD_NARGS; c++)

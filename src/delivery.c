@@ -45,7 +45,8 @@ enum
 	C_RESEND,
 	C_PAYLOAD,
 	C_DUE_AT,
-	C_EVENT_TYPE
+	C_EVENT_TYPE,
+	C_ROW_CTID
 };
 
 StaticAssertDecl(C_DUE_AT == WH_CLAIM_DUE_AT, "claim columns out of step");
@@ -54,7 +55,7 @@ const WhResultColumn wh_claim_columns[] = {
 	{"tenant_locator", UUIDOID}, {"webhook_locator", UUIDOID},
 	{"event_locator", UUIDOID}, {"attempt", INT4OID}, {"resend", BOOLOID},
 	{"payload", TEXTOID}, {"due_at", TIMESTAMPTZOID},
-	{"event_type", TEXTOID}
+	{"event_type", TEXTOID}, {"row_ctid", TIDOID}
 };
 const int	wh_claim_ncolumns = lengthof(wh_claim_columns);
 
@@ -202,6 +203,8 @@ wh_delivery_from_claim(const WhClaimRow *row, WhWebhookConf *conf,
 	MemoryContext old = new_delivery(cxt, &d);
 
 	wh_claim_key(row, &d->key);
+	Assert(!COL_NULL(row, C_ROW_CTID));
+	ItemPointerCopy((ItemPointer) DatumGetPointer(COL_DATUM(row, C_ROW_CTID)), &d->row);
 	Assert(memcmp(&conf->tenant, &d->key.tenant, sizeof(pg_uuid_t)) == 0 &&
 		   memcmp(&conf->webhook, &d->key.webhook, sizeof(pg_uuid_t)) == 0);
 	d->attempt = DatumGetInt32(COL_DATUM(row, C_ATTEMPT));

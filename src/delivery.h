@@ -40,7 +40,7 @@ extern const int wh_claim_ncolumns;
 
 /* the column with the due time, for the worker's claim cursor */
 #define WH_CLAIM_DUE_AT 7
-#define WH_CLAIM_NCOLUMNS 8
+#define WH_CLAIM_NCOLUMNS 9
 
 /* a row of _claim(), its columns read (values[c - 1] is column c) */
 typedef struct WhClaimRow
@@ -75,6 +75,7 @@ typedef struct WhDelivery
 	MemoryContext cxt;			/* holds this delivery and all it points to */
 
 	WhDeliveryKey key;
+	ItemPointerData row;		/* where its queue row was when claimed */
 	int			attempt;		/* 1 for the first try */
 	bool		resend;			/* a resend of a diverted event */
 	bool		is_alert;		/* a failure notice, not a delivery */

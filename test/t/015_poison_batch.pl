@@ -10,7 +10,8 @@
 # claimed nothing else.  Here none may be sent twice, another tenant's
 # event must be delivered within seconds of the lock's release, the
 # backlog recorded, and the worker must not repeat an error; _record
-# itself still takes one key twice.
+# itself still takes one key twice, and takes a delivered row where it was
+# claimed only if it is still that row.
 use strict;
 use warnings;
 
@@ -83,5 +84,35 @@ my $call = join(', ', (map { "$_ => ARRAY[$args{$_}, $args{$_}]" } sort keys %ar
 	"outcome => '{failed,failed}'");
 is($node->sqlstate("BEGIN; SELECT webhooks._record($call); ROLLBACK;"), '',
 	'_record takes a diverted outcome and its copy in one call');
+
+# _record looks for a delivered row where _claim found it (row_ctid), but
+# takes it there only if it is still that delivery: a place that now holds
+# another delivery, or that the row moved from, leaves the row to be found
+# by its key.  Two rows not due for an hour, so the worker leaves them be.
+my @ev = split /\n/, $node->psql("SELECT locator FROM webhooks._event"
+	  . " WHERE tenant_locator = '$tenant' ORDER BY locator LIMIT 2");
+$node->psql("INSERT INTO webhooks._delivery (tenant_locator, webhook_locator, event_locator, due_at)"
+	  . " SELECT '$tenant', '$w->{locator}', e::webhooks.ulid, now() + interval '1 hour'"
+	  . " FROM unnest(ARRAY['$ev[0]', '$ev[1]']) e");
+sub row_of { return $node->psql("SELECT ctid FROM webhooks._delivery"
+	  . " WHERE tenant_locator = '$tenant' AND event_locator::text = '$_[0]'"); }
+sub queued { return $node->psql("SELECT coalesce(string_agg(event_locator::text, ' '), '')"
+	  . " FROM webhooks._delivery WHERE tenant_locator = '$tenant'"); }
+sub record_delivered {
+	my ($event, $ctid) = @_;
+	my %one = (%args, e => "'$event'::webhooks.ulid::uuid", status => '200',
+		error => 'NULL::text', "\"trigger\"" => 'NULL::text', divert => 'false');
+	my $call = join(', ', (map { "$_ => ARRAY[$one{$_}]" } sort keys %one),
+		"outcome => '{delivered}'", "row_ctid => ARRAY['$ctid']::tid[]");
+	return $node->sqlstate("SELECT webhooks._record($call)");
+}
+is(record_delivered($ev[0], row_of($ev[1])), '', 'an outcome is recorded with the place of another row');
+is(queued(), $ev[1], 'its own row went and the other row stayed');
+my $was = row_of($ev[1]);
+$node->psql("UPDATE webhooks._delivery SET resend = true"
+	  . " WHERE tenant_locator = '$tenant' AND event_locator::text = '$ev[1]'");
+isnt(row_of($ev[1]), $was, 'the other row moved, as when a resend is queued while it is in flight');
+is(record_delivered($ev[1], $was), '', 'its outcome is recorded with the place it moved from');
+is(queued(), '', 'the row that moved went');
 
 done_testing();
