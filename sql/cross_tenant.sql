@@ -29,8 +29,8 @@ BEGIN
 	INSERT INTO webhooks._attempt (tenant_locator, webhook_locator, event_locator, attempt, attempted_at,
 	                               status, error, outcome, response)
 	VALUES (t, w::webhooks.ulid, ev::webhooks.ulid, 1, now(), 503, 'HTTP 503 ' || m, 'failed', m);
-	INSERT INTO webhooks._webhook_stats (tenant_locator, webhook_locator, failed, last_failed_at)
-	VALUES (t, w::webhooks.ulid, 1, now());
+	UPDATE webhooks._webhook_stats SET failed = 1, last_failed_at = now()
+	WHERE tenant_locator = t AND webhook_locator::text = w;
 	INSERT INTO webhooks._diverted_event (tenant_locator, webhook_locator, event_locator, request_locator,
 	                                      failure_trigger, failure_message, failure_timestamp)
 	VALUES (t, w::webhooks.ulid, ev::webhooks.ulid, req::webhooks.ulid, '503', 'HTTP 503 ' || m, now());

@@ -24,11 +24,12 @@ COMMENT ON COLUMN webhooks._attempt.outcome IS
  * _record, as in 1.0 but: outcomes are webhooks.outcome (an unknown one is
  * refused), one key twice in a batch is tolerated (the later outcome wins
  * the diverted record), no outcome that the worker never produces is
- * counted, a retry counts its attempt (claims no longer write the
- * row: see _claim), and no outcome is copied before it is written (1.0
- * gathered them in a common table that every part read again), and a
- * delivered row is looked for first where _claim found it (row_ctid).
- * The worker calls it with named arguments.
+ * counted, a retry counts its attempt (claims no longer write the row: see
+ * _claim), no outcome is copied before it is written (1.0 gathered them in
+ * a common table that every part read again), a delivered row is looked
+ * for first where _claim found it (row_ctid), and counters are updated in
+ * place (every webhook has its row of statistics: see the end of this
+ * script).  The worker calls it with named arguments.
  */
 DROP FUNCTION webhooks._record(uuid[], uuid[], uuid[], integer[],
 	timestamptz[], double precision[], integer[], text[], text[], text[],
@@ -150,15 +151,18 @@ BEGIN
 					  AND NOT k.suspended
 					OFFSET 0) x))
 	), counted AS (
-		-- one row per webhook that still exists (looked up once, not per
-		-- outcome)
-		INSERT INTO _webhook_stats AS s
-			(tenant_locator, webhook_locator, delivered, failed, retried,
-			 dropped, last_delivered_at, last_failed_at)
-		SELECT g.t, g.w::ulid, g.delivered, g.failed, g.retried, g.dropped,
-			   g.last_delivered_at, g.last_failed_at
+		-- every webhook has its row from its creation to its deletion
+		-- (wh_store_insert, wh_store_delete), found by its key: a deleted
+		-- one is not counted
+		UPDATE _webhook_stats s
+		SET delivered = s.delivered + g.delivered,
+			failed = s.failed + g.failed,
+			retried = s.retried + g.retried,
+			dropped = s.dropped + g.dropped,
+			last_delivered_at = greatest(s.last_delivered_at, g.last_delivered_at),
+			last_failed_at = greatest(s.last_failed_at, g.last_failed_at)
 		FROM (
-			SELECT o.t, o.w,
+			SELECT o.t, o.w::ulid AS w,
 				   count(*) FILTER (WHERE o.outcome = 'delivered') AS delivered,
 				   count(*) FILTER (WHERE o.outcome = 'failed') AS failed,
 				   count(*) FILTER (WHERE o.outcome = 'retrying') AS retried,
@@ -171,15 +175,7 @@ BEGIN
 				AS o(t, w, outcome, attempted_at)
 			GROUP BY o.t, o.w
 			OFFSET 0) g
-		WHERE EXISTS (SELECT FROM _webhook wh
-					  WHERE wh.tenant_locator = g.t AND wh.locator = g.w::ulid)
-		ON CONFLICT (tenant_locator, webhook_locator) DO UPDATE
-		SET delivered = s.delivered + excluded.delivered,
-			failed = s.failed + excluded.failed,
-			retried = s.retried + excluded.retried,
-			dropped = s.dropped + excluded.dropped,
-			last_delivered_at = greatest(s.last_delivered_at, excluded.last_delivered_at),
-			last_failed_at = greatest(s.last_failed_at, excluded.last_failed_at)
+		WHERE s.tenant_locator = g.t AND s.webhook_locator = g.w
 	)
 	INSERT INTO _attempt (tenant_locator, webhook_locator, event_locator,
 						  attempt, attempted_at, duration_ms, status, error,
@@ -1193,3 +1189,16 @@ CREATE TRIGGER _subscription_truncate AFTER TRUNCATE ON webhooks._webhook
 INSERT INTO webhooks._subscription (tenant_locator, event_type, webhook_locator)
 SELECT DISTINCT w.tenant_locator, t, w.locator
 FROM webhooks._webhook w, unnest(w.event_types) AS t;
+
+/*
+ * Every webhook has its row of statistics from its creation to its
+ * deletion (create_webhook makes it, delete_webhook removes it), so that
+ * _record updates counters in place: it used to insert a row for every
+ * webhook of a batch and resolve the conflict with the one already there.
+ * Webhooks made before 1.1 get theirs here.
+ */
+INSERT INTO webhooks._webhook_stats (tenant_locator, webhook_locator)
+SELECT tenant_locator, locator FROM webhooks._webhook
+ON CONFLICT DO NOTHING;
+COMMENT ON TABLE webhooks._webhook_stats IS
+	'Delivery counters per webhook, one row from its creation to its deletion, kept by the worker';

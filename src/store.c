@@ -373,7 +373,9 @@ check_name_free(const WhWebhook *wh)
 }
 
 /*
- * wh_store_insert stores a new webhook and sets its locator.
+ * wh_store_insert stores a new webhook and sets its locator.  Its row of
+ * statistics is made with it (and goes with it, wh_store_delete): the
+ * worker's _record only updates counters in place.
  */
 void
 wh_store_insert(WhWebhook *wh)
@@ -393,11 +395,15 @@ wh_store_insert(WhWebhook *wh)
 		argtypes[0] = UUIDOID;
 		memcpy(argtypes + 1, config_types, sizeof(config_types));
 		initStringInfo(&sql);
-		appendStringInfoString(&sql, "INSERT INTO " WEBHOOK_TABLE
+		appendStringInfoString(&sql, "WITH w AS (INSERT INTO " WEBHOOK_TABLE
 							   " (tenant_locator, " CONFIG_COLUMNS ") VALUES ($1");
 		for (int i = 2; i <= 1 + N_CONFIG_COLUMNS; i++)
 			appendStringInfo(&sql, ", $%d", i);
-		appendStringInfoString(&sql, ") RETURNING locator::pg_catalog.uuid");
+		appendStringInfoString(&sql, ") RETURNING tenant_locator, locator),"
+							   " s AS (INSERT INTO webhooks._webhook_stats"
+							   " (tenant_locator, webhook_locator)"
+							   " SELECT tenant_locator, locator FROM w)"
+							   " SELECT locator::pg_catalog.uuid FROM w");
 		plan = prepare_kept(sql.data, 1 + N_CONFIG_COLUMNS, argtypes);
 	}
 
@@ -405,7 +411,7 @@ wh_store_insert(WhWebhook *wh)
 	values[0] = uuid_datum(wh->tenant.data);
 	config_params(wh, values, nulls, 1);
 	rc = SPI_execute_plan(plan, values, nulls, false, 1);
-	if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+	if (rc != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "could not insert webhook: %s",
 			 SPI_result_code_string(rc));
 	memcpy(wh->locator.data,

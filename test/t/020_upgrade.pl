@@ -89,8 +89,18 @@ my %api = map { $_ => $node->psql("SELECT webhooks.fetch_webhooks('$_', count =>
 # every other column of every row is compared
 my (undef, $cols) = WebhooksSample::digests($node);
 ok($cols->{_delivery} =~ s/, leased_until\b//, '1.0\'s queue has the lease column 1.1 drops');
+# 1.1 gives every webhook a row of statistics from its creation: the rows
+# 1.0 kept (each with a count) stay as they were, the new ones are zeros
+ok(delete $cols->{_webhook_stats}, '1.0 has a table of statistics');
+my $STATS = "SELECT count(*) || ' ' || md5(coalesce(string_agg(r::text, ' ' ORDER BY r::text), ''))"
+  . " FROM webhooks._webhook_stats r WHERE (delivered, failed, retried, dropped) <> (0, 0, 0, 0)";
+my $stats_before = $node->psql($STATS);
 my ($before) = WebhooksSample::digests($node, $cols);
-ok(keys %$before >= 7, 'the tables of 1.0 are read: ' . join(' ', sort keys %$before));
+ok(keys %$before >= 6, 'the tables of 1.0 are read: ' . join(' ', sort keys %$before));
+like($node->psql("SELECT count(*) FILTER (WHERE s IS NULL) FROM webhooks._webhook w"
+	  . " LEFT JOIN webhooks._webhook_stats s"
+	  . " ON s.tenant_locator = w.tenant_locator AND s.webhook_locator::text = w.locator::text"),
+	qr/^[1-9]/, 'in 1.0 some webhooks have no row of statistics');
 
 $node->psql('ALTER EXTENSION webhooks UPDATE', db => 'app2');
 is($rcv->wait('/app2', 1, 20), 1, 'once app2 is updated, its event is delivered');
@@ -101,6 +111,14 @@ is($node->psql("SELECT extversion FROM pg_extension WHERE extname = 'webhooks'")
 
 my ($after) = WebhooksSample::digests($node, $cols);
 WebhooksSample::same_digests($before, $after, 'after the update');
+is($node->psql($STATS), $stats_before, 'after the update: every row of statistics with a count is the same');
+is($node->psql("SELECT count(*) FILTER (WHERE s IS NULL) || ' ' || count(*)"
+	  . " || ' ' || (SELECT count(*) FROM webhooks._webhook_stats) FROM webhooks._webhook w"
+	  . " LEFT JOIN webhooks._webhook_stats s"
+	  . " ON s.tenant_locator = w.tenant_locator AND s.webhook_locator::text = w.locator::text"),
+	'0 ' . $node->psql('SELECT count(*) FROM webhooks._webhook') . ' '
+	  . $node->psql('SELECT count(*) FROM webhooks._webhook'),
+	'and every webhook has one row of statistics, no other row is left');
 is($node->psql("SELECT webhooks.fetch_webhooks('$_', count => 1000)"), $api{$_},
 	"fetch_webhooks of tenant $_ answers as before") for @{ $s->{tenants} };
 
