@@ -1202,3 +1202,23 @@ SELECT tenant_locator, locator FROM webhooks._webhook
 ON CONFLICT DO NOTHING;
 COMMENT ON TABLE webhooks._webhook_stats IS
 	'Delivery counters per webhook, one row from its creation to its deletion, kept by the worker';
+
+/*
+ * _housekeeping finds what outlived its retention through the BRIN indexes
+ * on the times.  1.0's generic plans guessed that a third of each table was
+ * past its retention and read the attempt log and the events from end to
+ * end, every minute, in the worker's loop: a 400 MB log took a quarter of
+ * a second, and the longer it grew, the longer no delivery moved.  Only a
+ * bitmap scan is left to it, which skips the ranges of pages whose rows
+ * are all recent; pages not yet summarized are read, so the indexes
+ * summarize each range as it fills (autosummarize).  No JIT and no
+ * parallel workers: the plan's cost is that guess, not its work.
+ */
+ALTER FUNCTION webhooks._housekeeping(integer, integer)
+	SET enable_seqscan = off
+	SET enable_indexscan = off
+	SET enable_indexonlyscan = off
+	SET jit = off
+	SET max_parallel_workers_per_gather = 0;
+ALTER INDEX webhooks._attempt_time_idx SET (autosummarize = on);
+ALTER INDEX webhooks._event_time_idx SET (autosummarize = on);
