@@ -1204,21 +1204,105 @@ COMMENT ON TABLE webhooks._webhook_stats IS
 	'Delivery counters per webhook, one row from its creation to its deletion, kept by the worker';
 
 /*
- * _housekeeping finds what outlived its retention through the BRIN indexes
- * on the times.  1.0's generic plans guessed that a third of each table was
- * past its retention and read the attempt log and the events from end to
- * end, every minute, in the worker's loop: a 400 MB log took a quarter of
- * a second, and the longer it grew, the longer no delivery moved.  Only a
- * bitmap scan is left to it, which skips the ranges of pages whose rows
- * are all recent; pages not yet summarized are read, so the indexes
- * summarize each range as it fills (autosummarize).  No JIT and no
- * parallel workers: the plan's cost is that guess, not its work.
+ * _housekeeping drops what outlived its retention, as 1.0's did, but reads
+ * only what is old, and a bounded part of the attempt log per call, however
+ * large the tables.  1.0's generic plans guessed that a third of each table
+ * was past its retention and read the attempt log and the events from end
+ * to end, every minute, in the worker's loop: a 400 MB log took a quarter
+ * of a second, and the longer it grew, the longer no delivery moved.  (The
+ * BRIN indexes on the times skip old ranges only once summarized, and the
+ * newest minute of a busy log is not.)  Each table is walked by its primary
+ * key instead, oldest rows of each key prefix first:
+ *
+ * - attempts: up to 1,000 (tenant, webhook) prefixes of the log after
+ *   after_tenant, after_webhook (a loose scan of the key, one probe each,
+ *   that also reads the prefix's oldest attempt: ids grow with time); the
+ *   prefixes whose oldest attempt is past its retention are read further,
+ *   up to 1,000 rows each.  It answers the last prefix it looked at, for
+ *   the next call to go on from, or NULLs once it reached the end;
+ * - events: for each tenant (a loose scan), the events whose locator, a
+ *   ULID of their publish time, is before the cutoff (an index range).
+ *
+ * Its cost is about a probe per tenant and per 1,000 webhooks' prefixes,
+ * plus the old rows; a log of many webhooks is gone through over several
+ * calls, a minute apart.
  */
-ALTER FUNCTION webhooks._housekeeping(integer, integer)
+DROP FUNCTION webhooks._housekeeping(integer, integer);
+CREATE FUNCTION webhooks._housekeeping(attempt_retention_s integer,
+									   event_retention_s integer,
+									   INOUT after_tenant uuid,
+									   INOUT after_webhook uuid)
+	LANGUAGE sql VOLATILE PARALLEL UNSAFE
+	SET search_path = webhooks, pg_catalog, pg_temp
+	-- every read is a probe of a key; the estimates cannot tell
 	SET enable_seqscan = off
-	SET enable_indexscan = off
-	SET enable_indexonlyscan = off
+	SET enable_bitmapscan = off
+	SET enable_hashjoin = off
+	SET enable_mergejoin = off
+	SET enable_sort = off
 	SET jit = off
-	SET max_parallel_workers_per_gather = 0;
-ALTER INDEX webhooks._attempt_time_idx SET (autosummarize = on);
-ALTER INDEX webhooks._event_time_idx SET (autosummarize = on);
+	SET max_parallel_workers_per_gather = 0
+	AS $$
+	WITH RECURSIVE tenants(t) AS (
+		(SELECT e.tenant_locator FROM _event e ORDER BY e.tenant_locator LIMIT 1)
+		UNION ALL
+		SELECT n.t
+		FROM tenants p, LATERAL (
+			SELECT e.tenant_locator AS t FROM _event e
+			WHERE e.tenant_locator > p.t
+			ORDER BY e.tenant_locator LIMIT 1) n
+	)
+	DELETE FROM _event
+	WHERE ctid = ANY (ARRAY(
+		SELECT ev.ctid
+		FROM tenants p, LATERAL (
+			SELECT e.ctid, e.tenant_locator, e.locator FROM _event e
+			WHERE e.tenant_locator = p.t
+			  AND e.locator < ulid_floor(now() - event_retention_s * interval '1 second')
+			  AND e.published_at < now() - event_retention_s * interval '1 second'
+			ORDER BY e.locator LIMIT 50000) ev
+		WHERE NOT EXISTS (SELECT FROM _delivery d
+						  WHERE d.tenant_locator = ev.tenant_locator
+							AND d.event_locator = ev.locator)
+		  AND NOT EXISTS (SELECT FROM _diverted_event de
+						  WHERE de.tenant_locator = ev.tenant_locator
+							AND de.event_locator = ev.locator)
+		LIMIT 50000));
+	WITH RECURSIVE prefixes(t, w, oldest, n) AS (
+		-- the first prefix after the cursor, or the first of all
+		((SELECT a.tenant_locator, a.webhook_locator, a.attempted_at, 1
+		  FROM _attempt a
+		  WHERE after_tenant IS NULL
+		  ORDER BY a.tenant_locator, a.webhook_locator, a.id LIMIT 1)
+		 UNION ALL
+		 (SELECT a.tenant_locator, a.webhook_locator, a.attempted_at, 1
+		  FROM _attempt a
+		  WHERE (a.tenant_locator, a.webhook_locator)
+				> (after_tenant, after_webhook::ulid)
+		  ORDER BY a.tenant_locator, a.webhook_locator, a.id LIMIT 1))
+		UNION ALL
+		SELECT x.t, x.w, x.oldest, p.n + 1
+		FROM prefixes p, LATERAL (
+			SELECT a.tenant_locator AS t, a.webhook_locator AS w,
+				   a.attempted_at AS oldest
+			FROM _attempt a
+			WHERE (a.tenant_locator, a.webhook_locator) > (p.t, p.w)
+			ORDER BY a.tenant_locator, a.webhook_locator, a.id LIMIT 1) x
+		WHERE p.n < 1000
+	), gone AS (
+		DELETE FROM _attempt
+		WHERE ctid = ANY (ARRAY(
+			SELECT x.ctid
+			FROM prefixes p, LATERAL (
+				SELECT a.ctid, a.attempted_at FROM _attempt a
+				WHERE a.tenant_locator = p.t AND a.webhook_locator = p.w
+				ORDER BY a.id LIMIT 1000) x
+			WHERE p.oldest < now() - attempt_retention_s * interval '1 second'
+			  AND x.attempted_at < now() - attempt_retention_s * interval '1 second'))
+	)
+	-- where the next call goes on from: NULLs once the end was reached
+	SELECT (SELECT p.t FROM prefixes p WHERE p.n = 1000),
+		   (SELECT p.w::uuid FROM prefixes p WHERE p.n = 1000);
+	$$;
+REVOKE ALL ON FUNCTION webhooks._housekeeping(integer, integer, uuid, uuid)
+	FROM PUBLIC;

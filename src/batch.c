@@ -862,14 +862,17 @@ find_next_due(WhWorker *w)
 
 /*
  * housekeeping applies the retention settings, and returns memory to the
- * system, about once a minute.
+ * system, about once a minute.  _housekeeping looks at a part of the
+ * attempt log each time, and answers where the next call goes on from.
  */
 static void
 housekeeping(WhWorker *w)
 {
 	TimestampTz now = GetCurrentTimestamp();
-	Datum		args[2];
-	Oid			types[2] = {INT4OID, INT4OID};
+	Datum		args[4];
+	char		nulls[4] = {' ', ' ', ' ', ' '};
+	Oid			types[4] = {INT4OID, INT4OID, UUIDOID, UUIDOID};
+	bool		isnull;
 
 	if (now < w->next_housekeeping)
 		return;
@@ -881,9 +884,26 @@ housekeeping(WhWorker *w)
 	malloc_trim(0);
 	args[0] = Int32GetDatum(webhooks_attempt_retention);
 	args[1] = Int32GetDatum(webhooks_event_retention);
-	if (SPI_execute_with_args("SELECT webhooks._housekeeping($1, $2)", 2, types,
-							  args, NULL, false, 0) != SPI_OK_SELECT)
+	args[2] = UUIDPGetDatum(&w->attempts_after_tenant);
+	args[3] = UUIDPGetDatum(&w->attempts_after_webhook);
+	if (!w->attempts_after_valid)
+		nulls[2] = nulls[3] = 'n';
+	if (SPI_execute_with_args("SELECT * FROM webhooks._housekeeping($1, $2, $3, $4)",
+							  4, types, args, nulls, false, 0) != SPI_OK_SELECT ||
+		SPI_processed != 1)
+	{
 		elog(WARNING, "webhooks: housekeeping failed");
+		return;
+	}
+	(void) SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	w->attempts_after_valid = !isnull;
+	if (!isnull)
+	{
+		wh_col_uuid(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+					&w->attempts_after_tenant);
+		wh_col_uuid(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2,
+					&w->attempts_after_webhook);
+	}
 }
 
 /*
