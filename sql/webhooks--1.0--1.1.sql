@@ -248,6 +248,8 @@ CREATE FUNCTION webhooks._claim(batch integer, exclude uuid[],
 	SET enable_seqscan = off
 	SET enable_bitmapscan = off
 	SET enable_sort = off
+	-- planned once (see _record)
+	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_column
 BEGIN
@@ -300,6 +302,9 @@ CREATE FUNCTION webhooks._claim_webhooks(t uuid[], w uuid[])
 	SET enable_hashjoin = off
 	SET enable_mergejoin = off
 	SET enable_seqscan = off
+	-- planned once (see _record): its custom plans were made again for
+	-- every claim
+	SET plan_cache_mode = force_generic_plan
 	AS $$
 #variable_conflict use_column
 BEGIN

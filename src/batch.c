@@ -105,10 +105,17 @@ static const struct
 	[R_ROW_CTID] = {"row_ctid", TIDOID},
 };
 
+/*
+ * keep prepares one of the worker's statements for good, planned once: a
+ * custom plan for each call's values would be made again every time (the
+ * next-due query was planned for every batch, because its custom plans
+ * always looked cheaper), and none of them would be better.
+ */
 static SPIPlanPtr
 keep(const char *sql, int nargs, Oid *types)
 {
-	SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
+	SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, types,
+										  CURSOR_OPT_GENERIC_PLAN);
 
 	if (plan == NULL || SPI_keepplan(plan) != 0)
 		elog(ERROR, "webhooks: could not prepare \"%s\"", sql);
