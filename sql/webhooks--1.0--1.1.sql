@@ -150,10 +150,23 @@ BEGIN
 					WHERE k.tenant_locator = s.t AND k.locator = s.w::ulid
 					  AND NOT k.suspended
 					OFFSET 0) x))
+	), grouped AS (
+		-- the counts of each webhook in the batch
+		SELECT o.t, o.w::ulid AS w,
+			   count(*) FILTER (WHERE o.outcome = 'delivered') AS delivered,
+			   count(*) FILTER (WHERE o.outcome = 'failed') AS failed,
+			   count(*) FILTER (WHERE o.outcome = 'retrying') AS retried,
+			   count(*) FILTER (WHERE o.outcome = 'dropped') AS dropped,
+			   max(o.attempted_at) FILTER (WHERE o.outcome = 'delivered')
+				   AS last_delivered_at,
+			   max(o.attempted_at) FILTER (WHERE o.outcome <> 'delivered')
+				   AS last_failed_at
+		FROM unnest(_record.t, _record.w, _record.outcome, _record.attempted_at)
+			AS o(t, w, outcome, attempted_at)
+		GROUP BY o.t, o.w
 	), counted AS (
-		-- every webhook has its row from its creation to its deletion
-		-- (wh_store_insert, wh_store_delete), found by its key: a deleted
-		-- one is not counted
+		-- a webhook has its row from its creation to its deletion
+		-- (wh_store_insert, wh_store_delete): found by its key and updated
 		UPDATE _webhook_stats s
 		SET delivered = s.delivered + g.delivered,
 			failed = s.failed + g.failed,
@@ -161,21 +174,30 @@ BEGIN
 			dropped = s.dropped + g.dropped,
 			last_delivered_at = greatest(s.last_delivered_at, g.last_delivered_at),
 			last_failed_at = greatest(s.last_failed_at, g.last_failed_at)
-		FROM (
-			SELECT o.t, o.w::ulid AS w,
-				   count(*) FILTER (WHERE o.outcome = 'delivered') AS delivered,
-				   count(*) FILTER (WHERE o.outcome = 'failed') AS failed,
-				   count(*) FILTER (WHERE o.outcome = 'retrying') AS retried,
-				   count(*) FILTER (WHERE o.outcome = 'dropped') AS dropped,
-				   max(o.attempted_at) FILTER (WHERE o.outcome = 'delivered')
-					   AS last_delivered_at,
-				   max(o.attempted_at) FILTER (WHERE o.outcome <> 'delivered')
-					   AS last_failed_at
-			FROM unnest(_record.t, _record.w, _record.outcome, _record.attempted_at)
-				AS o(t, w, outcome, attempted_at)
-			GROUP BY o.t, o.w
-			OFFSET 0) g
+		FROM grouped g
 		WHERE s.tenant_locator = g.t AND s.webhook_locator = g.w
+		RETURNING s.tenant_locator AS t, s.webhook_locator AS w
+	), first_counted AS (
+		-- a webhook without one (restored from a dump of 1.0, which kept
+		-- no counters) gets it, if it still exists; nothing is looked for
+		-- when every webhook had its row
+		INSERT INTO _webhook_stats AS s
+			(tenant_locator, webhook_locator, delivered, failed, retried,
+			 dropped, last_delivered_at, last_failed_at)
+		SELECT g.t, g.w, g.delivered, g.failed, g.retried, g.dropped,
+			   g.last_delivered_at, g.last_failed_at
+		FROM grouped g
+		WHERE (SELECT count(*) FROM counted) < (SELECT count(*) FROM grouped)
+		  AND NOT EXISTS (SELECT FROM counted c WHERE c.t = g.t AND c.w = g.w)
+		  AND EXISTS (SELECT FROM _webhook wh
+					  WHERE wh.tenant_locator = g.t AND wh.locator = g.w)
+		ON CONFLICT (tenant_locator, webhook_locator) DO UPDATE
+		SET delivered = s.delivered + excluded.delivered,
+			failed = s.failed + excluded.failed,
+			retried = s.retried + excluded.retried,
+			dropped = s.dropped + excluded.dropped,
+			last_delivered_at = greatest(s.last_delivered_at, excluded.last_delivered_at),
+			last_failed_at = greatest(s.last_failed_at, excluded.last_failed_at)
 	)
 	INSERT INTO _attempt (tenant_locator, webhook_locator, event_locator,
 						  attempt, attempted_at, duration_ms, status, error,
@@ -1210,34 +1232,36 @@ COMMENT ON TABLE webhooks._webhook_stats IS
 
 /*
  * _housekeeping drops what outlived its retention, as 1.0's did, but reads
- * only what is old, and a bounded part of the attempt log per call, however
- * large the tables.  1.0's generic plans guessed that a third of each table
- * was past its retention and read the attempt log and the events from end
- * to end, every minute, in the worker's loop: a 400 MB log took a quarter
- * of a second, and the longer it grew, the longer no delivery moved.  (The
+ * only what is old, and at most a budget of rows per call, however large
+ * the tables.  1.0's generic plans guessed that a third of each table was
+ * past its retention and read the attempt log and the events from end to
+ * end, every minute, in the worker's loop: a 400 MB log took a quarter of
+ * a second, and the longer it grew, the longer no delivery moved.  (The
  * BRIN indexes on the times skip old ranges only once summarized, and the
  * newest minute of a busy log is not.)  Each table is walked by its primary
  * key instead, oldest rows of each key prefix first:
  *
- * - attempts: up to 1,000 (tenant, webhook) prefixes of the log after
- *   after_tenant, after_webhook (a loose scan of the key, one probe each,
- *   that also reads the prefix's oldest attempt: ids grow with time); the
- *   prefixes whose oldest attempt is past its retention are read further,
- *   up to 1,000 rows each.  It answers the last prefix it looked at, for
- *   the next call to go on from, or NULLs once it reached the end;
- * - events: for each tenant (a loose scan), the events whose locator, a
- *   ULID of their publish time, is before the cutoff (an index range).
+ * - events: for each tenant (a loose scan of the key, one probe each), the
+ *   events whose locator, a ULID of their publish time, is before the
+ *   cutoff (an index range), skipping those still queued or diverted;
+ * - attempts: the (tenant, webhook) prefixes of the log from from_tenant,
+ *   from_webhook on (a loose scan that also reads each prefix's oldest
+ *   attempt: ids grow with time); a prefix whose oldest attempt is past
+ *   its retention is read in id order, 1,000 rows at a time, for as long as
+ *   every row read is old.
  *
- * Its cost is about a probe per tenant and per 1,000 webhooks' prefixes,
- * plus the old rows; a log of many webhooks is gone through over several
- * calls, a minute apart.
+ * A call reads at most 10,000 attempts and events and looks at 1,000
+ * prefixes, and answers where the next call goes on from (NULLs once it
+ * reached the end of the log) and whether it stopped for its budget, with
+ * old rows perhaps left (more), so that the worker calls again soon.
  */
 DROP FUNCTION webhooks._housekeeping(integer, integer);
 CREATE FUNCTION webhooks._housekeeping(attempt_retention_s integer,
 									   event_retention_s integer,
-									   INOUT after_tenant uuid,
-									   INOUT after_webhook uuid)
-	LANGUAGE sql VOLATILE PARALLEL UNSAFE
+									   INOUT from_tenant uuid,
+									   INOUT from_webhook uuid,
+									   OUT more boolean)
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 	SET search_path = webhooks, pg_catalog, pg_temp
 	-- every read is a probe of a key; the estimates cannot tell
 	SET enable_seqscan = off
@@ -1248,66 +1272,91 @@ CREATE FUNCTION webhooks._housekeeping(attempt_retention_s integer,
 	SET jit = off
 	SET max_parallel_workers_per_gather = 0
 	AS $$
+#variable_conflict use_column
+DECLARE
+	budget		integer := 10000;	-- rows read
+	prefixes	integer := 1000;	-- attempt prefixes looked at
+	attempt_cutoff timestamptz := now() - attempt_retention_s * interval '1 second';
+	-- a ULID holds no time before 1970
+	event_cutoff timestamptz := greatest(now() - event_retention_s * interval '1 second',
+										 'epoch'::timestamptz);
+	p			record;
+	last_id		bigint;
+	nread		integer;
+	gone		tid[];
+BEGIN
+	more := false;
 	WITH RECURSIVE tenants(t) AS (
 		(SELECT e.tenant_locator FROM _event e ORDER BY e.tenant_locator LIMIT 1)
 		UNION ALL
 		SELECT n.t
-		FROM tenants p, LATERAL (
+		FROM tenants q, LATERAL (
 			SELECT e.tenant_locator AS t FROM _event e
-			WHERE e.tenant_locator > p.t
+			WHERE e.tenant_locator > q.t
 			ORDER BY e.tenant_locator LIMIT 1) n
 	)
 	DELETE FROM _event
 	WHERE ctid = ANY (ARRAY(
 		SELECT ev.ctid
-		FROM tenants p, LATERAL (
-			SELECT e.ctid, e.tenant_locator, e.locator FROM _event e
-			WHERE e.tenant_locator = p.t
-			  AND e.locator < ulid_floor(now() - event_retention_s * interval '1 second')
-			  AND e.published_at < now() - event_retention_s * interval '1 second'
-			ORDER BY e.locator LIMIT 50000) ev
-		WHERE NOT EXISTS (SELECT FROM _delivery d
-						  WHERE d.tenant_locator = ev.tenant_locator
-							AND d.event_locator = ev.locator)
-		  AND NOT EXISTS (SELECT FROM _diverted_event de
-						  WHERE de.tenant_locator = ev.tenant_locator
-							AND de.event_locator = ev.locator)
-		LIMIT 50000));
-	WITH RECURSIVE prefixes(t, w, oldest, n) AS (
-		-- the first prefix after the cursor, or the first of all
-		((SELECT a.tenant_locator, a.webhook_locator, a.attempted_at, 1
-		  FROM _attempt a
-		  WHERE after_tenant IS NULL
-		  ORDER BY a.tenant_locator, a.webhook_locator, a.id LIMIT 1)
-		 UNION ALL
-		 (SELECT a.tenant_locator, a.webhook_locator, a.attempted_at, 1
-		  FROM _attempt a
-		  WHERE (a.tenant_locator, a.webhook_locator)
-				> (after_tenant, after_webhook::ulid)
-		  ORDER BY a.tenant_locator, a.webhook_locator, a.id LIMIT 1))
-		UNION ALL
-		SELECT x.t, x.w, x.oldest, p.n + 1
-		FROM prefixes p, LATERAL (
-			SELECT a.tenant_locator AS t, a.webhook_locator AS w,
-				   a.attempted_at AS oldest
-			FROM _attempt a
-			WHERE (a.tenant_locator, a.webhook_locator) > (p.t, p.w)
-			ORDER BY a.tenant_locator, a.webhook_locator, a.id LIMIT 1) x
-		WHERE p.n < 1000
-	), gone AS (
-		DELETE FROM _attempt
-		WHERE ctid = ANY (ARRAY(
-			SELECT x.ctid
-			FROM prefixes p, LATERAL (
-				SELECT a.ctid, a.attempted_at FROM _attempt a
-				WHERE a.tenant_locator = p.t AND a.webhook_locator = p.w
-				ORDER BY a.id LIMIT 1000) x
-			WHERE p.oldest < now() - attempt_retention_s * interval '1 second'
-			  AND x.attempted_at < now() - attempt_retention_s * interval '1 second'))
-	)
-	-- where the next call goes on from: NULLs once the end was reached
-	SELECT (SELECT p.t FROM prefixes p WHERE p.n = 1000),
-		   (SELECT p.w::uuid FROM prefixes p WHERE p.n = 1000);
-	$$;
+		FROM tenants q, LATERAL (
+			SELECT e.ctid FROM _event e
+			WHERE e.tenant_locator = q.t
+			  AND e.locator < ulid_floor(event_cutoff)
+			  AND e.published_at < event_cutoff
+			  AND NOT EXISTS (SELECT FROM _delivery d
+							  WHERE d.tenant_locator = e.tenant_locator
+								AND d.event_locator = e.locator)
+			  AND NOT EXISTS (SELECT FROM _diverted_event de
+							  WHERE de.tenant_locator = e.tenant_locator
+								AND de.event_locator = e.locator)
+			ORDER BY e.locator LIMIT budget) ev
+		LIMIT budget));
+	GET DIAGNOSTICS nread = ROW_COUNT;
+	budget := budget - nread;
+	more := budget <= 0;
+
+	-- the first prefix of the attempt log from where the last call stopped
+	SELECT a.tenant_locator AS t, a.webhook_locator AS w, a.attempted_at AS oldest
+	INTO p FROM _attempt a
+	WHERE (a.tenant_locator, a.webhook_locator)
+		  >= (coalesce(from_tenant, '00000000-0000-0000-0000-000000000000'),
+			  coalesce(from_webhook, '00000000-0000-0000-0000-000000000000')::ulid)
+	ORDER BY a.tenant_locator, a.webhook_locator, a.id LIMIT 1;
+	WHILE p.t IS NOT NULL AND budget > 0 AND prefixes > 0 LOOP
+		IF p.oldest < attempt_cutoff THEN
+			last_id := NULL;
+			LOOP
+				SELECT count(*), array_agg(x.ctid) FILTER (WHERE x.attempted_at < attempt_cutoff),
+					   max(x.id)
+				INTO nread, gone, last_id
+				FROM (SELECT a.ctid, a.attempted_at, a.id FROM _attempt a
+					  WHERE a.tenant_locator = p.t AND a.webhook_locator = p.w
+						AND a.id > coalesce(last_id, -1)
+					  ORDER BY a.id LIMIT least(budget, 1000)) x;
+				DELETE FROM _attempt WHERE ctid = ANY (gone);
+				budget := budget - nread;
+				-- a chunk of old rows only: more may follow
+				EXIT WHEN nread = 0 OR coalesce(cardinality(gone), 0) < nread;
+				IF budget <= 0 THEN
+					-- the next call starts again at this prefix
+					from_tenant := p.t;
+					from_webhook := p.w::uuid;
+					more := true;
+					RETURN;
+				END IF;
+			END LOOP;
+		END IF;
+		prefixes := prefixes - 1;
+		SELECT a.tenant_locator AS t, a.webhook_locator AS w, a.attempted_at AS oldest
+		INTO p FROM _attempt a
+		WHERE (a.tenant_locator, a.webhook_locator) > (p.t, p.w)
+		ORDER BY a.tenant_locator, a.webhook_locator, a.id LIMIT 1;
+	END LOOP;
+	-- where the next call goes on from: NULLs at the end of the log
+	from_tenant := p.t;
+	from_webhook := p.w::uuid;
+	more := more OR (p.t IS NOT NULL AND budget <= 0);
+END
+$$;
 REVOKE ALL ON FUNCTION webhooks._housekeeping(integer, integer, uuid, uuid)
 	FROM PUBLIC;

@@ -60,6 +60,7 @@
 #include "webhooks.h"
 
 #define CLEANUP_INTERVAL_MS 60000
+#define HOUSEKEEPING_AGAIN_MS 1000	/* when a call left old rows */
 #define CURSOR_RESET_MS 1000	/* back to the floor at least this often */
 #define FULL_RESET_MS 60000		/* back to the head at least this often */
 #define FLOOR_MARGIN_MS 1000	/* how far before the oldest open transaction */
@@ -869,8 +870,10 @@ find_next_due(WhWorker *w)
 
 /*
  * housekeeping applies the retention settings, and returns memory to the
- * system, about once a minute.  _housekeeping looks at a part of the
- * attempt log each time, and answers where the next call goes on from.
+ * system, about once a minute.  _housekeeping reads a bounded part of the
+ * tables each time, and answers where the next call goes on from, and
+ * whether it left old rows for lack of budget (then it runs again within a
+ * second, until it catches up).
  */
 static void
 housekeeping(WhWorker *w)
@@ -911,6 +914,9 @@ housekeeping(WhWorker *w)
 		wh_col_uuid(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2,
 					&w->attempts_after_webhook);
 	}
+	/* it stopped for its budget with old rows perhaps left: again soon */
+	if (wh_col_bool(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3))
+		w->next_housekeeping = now + (TimestampTz) HOUSEKEEPING_AGAIN_MS * 1000;
 }
 
 /*

@@ -115,4 +115,17 @@ isnt(row_of($ev[1]), $was, 'the other row moved, as when a resend is queued whil
 is(record_delivered($ev[1], $was), '', 'its outcome is recorded with the place it moved from');
 is(queued(), '', 'the row that moved went');
 
+# a webhook without its row of statistics (restored from a dump of 1.0,
+# which kept no counters) is counted all the same: its row is made
+sub stats_of { return $node->psql("SELECT delivered FROM webhooks._webhook_stats"
+	  . " WHERE tenant_locator = '$tenant' AND webhook_locator::text = '$w->{locator}'"); }
+my $stats_before = stats_of();
+$node->psql("DELETE FROM webhooks._webhook_stats"
+	  . " WHERE tenant_locator = '$tenant' AND webhook_locator::text = '$w->{locator}'");
+is(stats_of(), '', 'the webhook has no row of statistics');
+is(record_delivered($ev[0], '(0,0)'), '', 'an outcome of it is recorded');
+is(stats_of(), '1', 'its row is made, and counts it');
+is(record_delivered($ev[1], '(0,0)'), '', 'and the next');
+is(stats_of(), '2', 'which the row counts too') or diag("it had $stats_before before");
+
 done_testing();
