@@ -189,8 +189,10 @@ BEGIN
 		FROM grouped g
 		WHERE (SELECT count(*) FROM counted) < (SELECT count(*) FROM grouped)
 		  AND NOT EXISTS (SELECT FROM counted c WHERE c.t = g.t AND c.w = g.w)
+		  -- locked: a webhook deleted meanwhile gets no row back
 		  AND EXISTS (SELECT FROM _webhook wh
-					  WHERE wh.tenant_locator = g.t AND wh.locator = g.w)
+					  WHERE wh.tenant_locator = g.t AND wh.locator = g.w
+					  FOR KEY SHARE)
 		ON CONFLICT (tenant_locator, webhook_locator) DO UPDATE
 		SET delivered = s.delivered + excluded.delivered,
 			failed = s.failed + excluded.failed,
@@ -1243,7 +1245,8 @@ COMMENT ON TABLE webhooks._webhook_stats IS
  *
  * - events: for each tenant (a loose scan of the key, one probe each), the
  *   events whose locator, a ULID of their publish time, is before the
- *   cutoff (an index range), skipping those still queued or diverted;
+ *   cutoff (an index range), skipping those still diverted (a probe of a
+ *   new index on the diverted events by event) or queued;
  * - attempts: the (tenant, webhook) prefixes of the log from from_tenant,
  *   from_webhook on (a loose scan that also reads each prefix's oldest
  *   attempt: ids grow with time); a prefix whose oldest attempt is past
@@ -1256,6 +1259,8 @@ COMMENT ON TABLE webhooks._webhook_stats IS
  * old rows perhaps left (more), so that the worker calls again soon.
  */
 DROP FUNCTION webhooks._housekeeping(integer, integer);
+CREATE INDEX _diverted_event_event_idx
+	ON webhooks._diverted_event (tenant_locator, event_locator);
 CREATE FUNCTION webhooks._housekeeping(attempt_retention_s integer,
 									   event_retention_s integer,
 									   INOUT from_tenant uuid,
@@ -1299,17 +1304,24 @@ BEGIN
 	WHERE ctid = ANY (ARRAY(
 		SELECT ev.ctid
 		FROM tenants q, LATERAL (
-			SELECT e.ctid FROM _event e
-			WHERE e.tenant_locator = q.t
-			  AND e.locator < ulid_floor(event_cutoff)
-			  AND e.published_at < event_cutoff
-			  AND NOT EXISTS (SELECT FROM _delivery d
-							  WHERE d.tenant_locator = e.tenant_locator
-								AND d.event_locator = e.locator)
-			  AND NOT EXISTS (SELECT FROM _diverted_event de
-							  WHERE de.tenant_locator = e.tenant_locator
-								AND de.event_locator = e.locator)
-			ORDER BY e.locator LIMIT budget) ev
+			-- diverted events never expire: the many an outage may leave
+			-- are passed by an index probe each; only the rest are looked
+			-- for in the queue (whose key starts with the webhook, so a
+			-- probe reads the tenant's part of it)
+			SELECT x.ctid FROM (
+				SELECT e.ctid, e.tenant_locator, e.locator FROM _event e
+				WHERE e.tenant_locator = q.t
+				  AND e.locator < ulid_floor(event_cutoff)
+				  AND e.published_at < event_cutoff
+				  AND NOT EXISTS (SELECT FROM _diverted_event de
+								  WHERE de.tenant_locator = e.tenant_locator
+									AND de.event_locator = e.locator)
+				ORDER BY e.locator
+				OFFSET 0) x
+			WHERE NOT EXISTS (SELECT FROM _delivery d
+							  WHERE d.tenant_locator = x.tenant_locator
+								AND d.event_locator = x.locator)
+			LIMIT budget) ev
 		LIMIT budget));
 	GET DIAGNOSTICS nread = ROW_COUNT;
 	budget := budget - nread;

@@ -892,6 +892,9 @@ housekeeping(WhWorker *w)
 	wh_confs_trim();
 	wh_header_sets_trim();
 	malloc_trim(0);
+	/* one worker of a database applies the retention: the first */
+	if (w->partition != 0)
+		return;
 	args[0] = Int32GetDatum(webhooks_attempt_retention);
 	args[1] = Int32GetDatum(webhooks_event_retention);
 	args[2] = UUIDPGetDatum(&w->attempts_after_tenant);

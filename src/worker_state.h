@@ -82,8 +82,8 @@ typedef struct WhWorker
 	TimestampTz backoff_until;	/* no transaction before */
 	TimestampTz next_housekeeping;
 	bool		attempts_after_valid;	/* where housekeeping goes on from */
-	pg_uuid_t	attempts_after_tenant;	/* in the attempt log: the last */
-	pg_uuid_t	attempts_after_webhook; /* prefix it looked at */
+	pg_uuid_t	attempts_after_tenant;	/* in the attempt log: the prefix */
+	pg_uuid_t	attempts_after_webhook; /* it starts at */
 	TimestampTz next_count;		/* of the queue, for monitoring */
 	TimestampTz next_look;		/* the idle ceiling */
 } WhWorker;

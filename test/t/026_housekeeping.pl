@@ -135,6 +135,8 @@ my $all = join '', @plans;
 unlike($all, qr/(Seq|Bitmap Heap) Scan on _(attempt|event)/, 'neither table is read from end to end');
 like($all, qr/Index (?:Only )?Scan using _attempt_pkey/, 'the attempt log is read by its primary key');
 like($all, qr/Index (?:Only )?Scan using _event_pkey/, 'the events are read by their primary key');
+like($all, qr/Index (?:Only )?Scan using _diverted_event_event_idx/,
+	'an old event is looked for among the diverted ones by an index on the event');
 # every buffer the statements touched: each plan's top node counts its own
 my $touched = 0;
 for my $p (@plans)
