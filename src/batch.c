@@ -654,11 +654,29 @@ oldest_running_start(WhWorker *w, TimestampTz now)
  * the cursor in two ways only: a transaction that was open when the cursor
  * passed commits (its rows are due when it began, no earlier than the
  * oldest open transaction's start when each claim ran: "floor"), or the
- * worker lets go of a delivery unrecorded.  So the cursor goes back to the
- * floor when a claim came up short, a further FLOOR_MARGIN_MS back every
- * CURSOR_RESET_MS, and to the head of the queue after a delivery was let
- * go and every FULL_RESET_MS (rows of prepared transactions, which no
- * backend shows as open, and rows written by hand).
+ * worker lets go of a delivery unrecorded.
+ *
+ * A transaction that queued rows through the extension's functions says
+ * when it began as it commits (events.c), and the cursor goes back there
+ * at once.  This is exact; the floor is not: a backend shows its
+ * transaction's start a moment after the time it takes as its start, and
+ * a claim in between passed its rows, found only at the next wide reset
+ * (a delivery late by up to a second).  The floor remains for the rest: the
+ * cursor goes back to it when a claim came up short, a further
+ * FLOOR_MARGIN_MS back every CURSOR_RESET_MS, and to the head of the queue
+ * after a delivery was let go and every FULL_RESET_MS (rows of prepared
+ * transactions, which no backend shows as open, and rows written by hand).
+ *
+ * The rows of a transaction whose word is taken here are visible to the
+ * claim that follows: it said so after it committed, and each claim
+ * statement takes its own snapshot.
+ *
+ * Going back to a time means going back to just before it: rows due at
+ * the cursor's own time may be behind it, when their event sorts before
+ * the cursor's.  Two transactions can begin in the same microsecond; when
+ * the cursor went back only to times before its own, the second one's
+ * event, if it sorted first, waited for the wide reset (up to a second:
+ * the benchmark's occasional 0.5 s latency maximum).
  */
 static void
 move_cursor(WhWorker *w)
@@ -667,6 +685,14 @@ move_cursor(WhWorker *w)
 	TimestampTz now = GetCurrentTimestamp();
 	TimestampTz oldest = oldest_running_start(w, now);
 	TimestampTz wide = oldest - (TimestampTz) FLOOR_MARGIN_MS * 1000;
+	TimestampTz queued_from;
+
+	SpinLockAcquire(&wh_shared->mutex);
+	queued_from = w->slot->queued_from;
+	w->slot->queued_from = DT_NOEND;
+	SpinLockRelease(&wh_shared->mutex);
+	if (queued_from <= c->due)
+		cursor_reset(c, queued_from);
 
 	c->floor = Min(c->floor, oldest);
 	c->wide_floor = Min(c->wide_floor, wide);
@@ -685,14 +711,14 @@ move_cursor(WhWorker *w)
 		 * moment after the time it takes as its start (when its statement
 		 * arrived), so one may have been missed.
 		 */
-		if (c->wide_floor < c->due)
+		if (c->wide_floor <= c->due)
 			cursor_reset(c, c->wide_floor);
 		c->reset_at = now;
 		c->wide_floor = wide;
 	}
 	else if (c->came_short)
 	{
-		if (c->floor < c->due)
+		if (c->floor <= c->due)
 			cursor_reset(c, c->floor);
 	}
 	else

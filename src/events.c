@@ -46,7 +46,9 @@ static pg_ulid request_ulid;
 
 /*
  * wake_callback sets the worker's latch when a transaction that published
- * (or changed a webhook) commits.
+ * (or changed a webhook) commits, and tells it when that transaction began:
+ * the rows it queued are due then (now()), which may be behind the
+ * worker's claim cursor (batch.c, move_cursor).
  */
 static void
 wake_callback(XactEvent event, void *arg)
@@ -58,7 +60,7 @@ wake_callback(XactEvent event, void *arg)
 			if (config_changed && wh_shared != NULL)
 				pg_atomic_fetch_add_u64(&wh_shared->config_generation, 1);
 			if (wake_at_commit)
-				wh_wake_workers(MyDatabaseId);
+				wh_wake_workers(MyDatabaseId, GetCurrentTransactionStartTimestamp());
 			wake_at_commit = false;
 			config_changed = false;
 			break;

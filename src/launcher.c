@@ -140,6 +140,7 @@ want(Oid database)
 		slot->pid = 0;
 		slot->latch = NULL;
 		slot->queued = 0;
+		slot->queued_from = DT_NOEND;
 		slot->held = 0;
 		pg_atomic_write_u64(&slot->delivered, 0);
 	}

@@ -92,10 +92,12 @@ wh_shmem_init(void)
 }
 
 /*
- * wh_wake_workers wakes every delivery worker of a database.
+ * wh_wake_workers wakes every delivery worker of a database, and tells each
+ * that rows due at queued_from or later may have been queued (DT_NOEND:
+ * none).
  */
 void
-wh_wake_workers(Oid database)
+wh_wake_workers(Oid database, TimestampTz queued_from)
 {
 	if (wh_shared == NULL)
 		return;
@@ -104,9 +106,12 @@ wh_wake_workers(Oid database)
 	{
 		WhSlot	   *slot = &wh_shared->slots[i];
 
-		if (slot->state != WH_SLOT_FREE && slot->database == database &&
-			slot->latch != NULL)
-			SetLatch(slot->latch);
+		if (slot->state != WH_SLOT_FREE && slot->database == database)
+		{
+			slot->queued_from = Min(slot->queued_from, queued_from);
+			if (slot->latch != NULL)
+				SetLatch(slot->latch);
+		}
 	}
 	SpinLockRelease(&wh_shared->mutex);
 }

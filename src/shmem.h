@@ -56,6 +56,9 @@ typedef struct WhSlot
 	Latch	   *latch;			/* the worker's, while it runs */
 	TimestampTz restart_at;		/* WH_SLOT_RESTARTING, _NO_WORKER_SLOT */
 	int64		queued;			/* queue rows of its partition, last seen */
+	TimestampTz queued_from;	/* the earliest start of a transaction that
+								 * queued rows and committed since the worker
+								 * last claimed, or DT_NOEND (batch.c) */
 	int			held;			/* deliveries it holds */
 	pg_atomic_uint64 delivered;	/* since it was taken */
 	WhRate		rate;
@@ -80,7 +83,7 @@ typedef struct WhShared
 extern WhShared *wh_shared;
 
 extern void wh_shmem_init(void);
-extern void wh_wake_workers(Oid database);
+extern void wh_wake_workers(Oid database, TimestampTz queued_from);
 extern void wh_wake_launcher(void);
 extern void wh_count_delivered(WhSlot *slot, uint64 n, uint64 now_sec);
 extern double wh_recent_rate(WhRate *rate, uint64 now_sec);

@@ -552,12 +552,13 @@ webhooks.database = ''"
 }
 
 scenario_latency() {
-	local r t path out tps sent n p50 p99 pmax c50 c99 a50 a99 p50_all=() p99_all=()
+	local r t path out tps sent n p50 p99 pmax c50 c99 cmax a50 a99 amax at
+	local p50_all=() p99_all=()
 	echo
 	echo "== latency: $LAT_RATE events/s for $LAT_SECS s (pgbench --rate, $LAT_CLIENTS clients, one event per durable transaction)"
 	echo "   publish = clock_timestamp() right after COMMIT returned; receipt = nginx's \$msec (+ 0.5 ms: it is cut to the millisecond)"
 	echo "   claimed = the attempt's attempted_at (the worker has claimed it and builds the request);"
-	echo "   answered = attempted_at + duration_ms (the worker has nginx's answer)"
+	echo "   answered = attempted_at + duration_ms (the worker has nginx's answer); at = when the slowest was published, s into the run"
 	LAT_STALLED=0
 	for ((r = 1; r <= RUNS; r++)); do
 		t=$(new_uuid)
@@ -584,9 +585,10 @@ scenario_latency() {
 			sleep 0.1
 		done
 		sql "\\copy bench_receipt (locator, arrived_s, uri) FROM '$SHM/receipt.log' WITH (DELIMITER ' ')"
-		IFS='|' read -r n p50 p99 pmax c50 c99 a50 a99 < <(sql "
+		IFS='|' read -r n p50 p99 pmax c50 c99 cmax a50 a99 amax at < <(sql "
 			WITH x AS (
-				SELECT (r.arrived_s - extract(epoch FROM s.committed_at)) * 1000 + 0.5 AS ms
+				SELECT (r.arrived_s - extract(epoch FROM s.committed_at)) * 1000 + 0.5 AS ms,
+					s.committed_at
 				FROM bench_sent s JOIN bench_receipt r USING (locator)
 				WHERE r.uri = '$path'
 			), c AS (
@@ -602,14 +604,18 @@ scenario_latency() {
 				round(max(ms)::numeric, 2),
 				(SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 2) FROM c),
 				(SELECT round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric, 2) FROM c),
+				(SELECT round(max(ms)::numeric, 2) FROM c),
 				(SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY answered_ms)::numeric, 2) FROM c),
-				(SELECT round(percentile_cont(0.99) WITHIN GROUP (ORDER BY answered_ms)::numeric, 2) FROM c)
+				(SELECT round(percentile_cont(0.99) WITHIN GROUP (ORDER BY answered_ms)::numeric, 2) FROM c),
+				(SELECT round(max(answered_ms)::numeric, 2) FROM c),
+				(SELECT round(extract(epoch FROM max(x1.committed_at) - (SELECT min(committed_at) FROM x))::numeric, 1)
+				 FROM x x1 WHERE x1.ms = (SELECT max(ms) FROM x))
 			FROM x")
 		((n == sent)) || die "latency run: $sent events published, $n received"
 		p50_all+=("$p50")
 		p99_all+=("$p99")
-		printf '  run %d  %s events at %.0f/s: receipt p50 %s ms, p99 %s ms, max %s ms (claimed p50 %s, p99 %s; answered p50 %s, p99 %s)\n' \
-			"$r" "$(fmt "$sent")" "$tps" "$p50" "$p99" "$pmax" "$c50" "$c99" "$a50" "$a99"
+		printf '  run %d  %s events at %.0f/s: receipt p50 %s ms, p99 %s ms, max %s ms at %s s (claimed p50 %s, p99 %s, max %s; answered p50 %s, p99 %s, max %s)\n' \
+			"$r" "$(fmt "$sent")" "$tps" "$p50" "$p99" "$pmax" "$at" "$c50" "$c99" "$cmax" "$a50" "$a99" "$amax"
 	done
 	LAT_P50=$(median_of "${p50_all[@]}")
 	LAT_P99=$(median_of "${p99_all[@]}")

@@ -5,6 +5,9 @@
 #   in the database when it passed ("floor"), not to the head of the queue,
 #   yet a delivery committed late, by a transaction that began long before
 #   the cursor passed its due time, is still found at once;
+# - a transaction that queued rows says when it began as it commits, so
+#   that even one no backend shows as open (track_activities off) is found
+#   at once, not at the next full rewind a minute later;
 # - each worker holds an advisory lock on its partition, and a worker that
 #   cannot take it serves nothing: with the lock held by another session,
 #   a restarted worker delivers nothing, and once it is let go the next
@@ -76,6 +79,30 @@ ok($took < 2, sprintf('within 2 s of the commit (%.2f s), not at the next full r
 is(scalar(grep { (body_json($_)->{data}{late} // '') eq '1' } @{ $rcv->requests('/cursor') }), 1,
 	'the late event arrived once');
 ok($node->wait_queue_empty(10), 'nothing left queued');
+
+# ---- a transaction the floor cannot see: with track_activities off its
+# backend never shows when it began, so only its own word at commit
+# (src/events.c) sends the cursor back to its rows; the events published
+# meanwhile keep the worker claiming, and the cursor's resets past it
+my $hidden = session("SET track_activities = off;\nBEGIN;\n"
+	  . "SELECT webhooks.publish_event('$tenant', '$w->{type}', '{\"hidden\": 1}');\n"
+	  . "SELECT 'ready ' || now();\n");
+my ($hidden_start) = ${ $hidden->{out} } =~ /ready (.+)$/m;
+ok(defined $hidden_start, 'a transaction that hides its start publishes an event and stays open');
+is($node->psql("SELECT count(*) FROM pg_stat_activity WHERE xact_start = '$hidden_start'"), '0',
+	'no backend shows a transaction begun then');
+for my $i (1 .. 10)
+{
+	Time::HiRes::sleep(0.3);
+	$node->publish($tenant, $w->{type}, { after_hidden => $i });
+}
+is($rcv->wait('/cursor', 114, 10), 114, '10 events published after it, over 3 s, are delivered');
+$committed = Time::HiRes::time();
+ok(finish($hidden, "COMMIT;\n"), 'the hidden transaction commits');
+is($rcv->wait('/cursor', 115, 10), 115, 'its event is delivered');
+$took = Time::HiRes::time() - $committed;
+ok($took < 1, sprintf('within 1 s of the commit (%.2f s), not at the next full rewind', $took));
+is(scalar(grep { defined body_json($_)->{data}{hidden} } @{ $rcv->requests('/cursor') }), 1, 'once');
 
 # ---- many short publishing transactions at once: each row is due at its
 # transaction's start, which its backend shows a moment later, so some
