@@ -656,27 +656,26 @@ oldest_running_start(WhWorker *w, TimestampTz now)
  * oldest open transaction's start when each claim ran: "floor"), or the
  * worker lets go of a delivery unrecorded.
  *
- * A transaction that queued rows through the extension's functions says
- * when it began as it commits (events.c), and the cursor goes back there
- * at once.  This is exact; the floor is not: a backend shows its
- * transaction's start a moment after the time it takes as its start, and
- * a claim in between passed its rows, found only at the next wide reset
- * (a delivery late by up to a second).  The floor remains for the rest: the
- * cursor goes back to it when a claim came up short, a further
- * FLOOR_MARGIN_MS back every CURSOR_RESET_MS, and to the head of the queue
- * after a delivery was let go and every FULL_RESET_MS (rows of prepared
+ * The cursor goes back to the floor when a claim came up short, a further
+ * FLOOR_MARGIN_MS back every CURSOR_RESET_MS (a backend shows its
+ * transaction's start a moment after the time it takes as its start, so a
+ * claim may not have seen it), and to the head of the queue after a
+ * delivery was let go and every FULL_RESET_MS (rows of prepared
  * transactions, which no backend shows as open, and rows written by hand).
  *
- * The rows of a transaction whose word is taken here are visible to the
- * claim that follows: it said so after it committed, and each claim
- * statement takes its own snapshot.
+ * A transaction that queued rows through the extension's functions also
+ * says when it began as it commits (events.c).  The cursor goes back there
+ * when no claim saw that transaction open (the floor is later): its start
+ * was shown too late, or never (track_activities off).  Those the floor
+ * covers are left to it, so that claims limited by the window do not read
+ * again, at every commit, the rows they hold.  The rows of a transaction
+ * whose word is taken here are visible to the claim that follows: it said
+ * so after it committed, and each claim statement takes its own snapshot
+ * (the worker runs in READ COMMITTED: worker.c).
  *
  * Going back to a time means going back to just before it: rows due at
- * the cursor's own time may be behind it, when their event sorts before
- * the cursor's.  Two transactions can begin in the same microsecond; when
- * the cursor went back only to times before its own, the second one's
- * event, if it sorted first, waited for the wide reset (up to a second:
- * the benchmark's occasional 0.5 s latency maximum).
+ * the cursor's own time are behind it when their event sorts before the
+ * cursor's, as when two transactions began in the same microsecond.
  */
 static void
 move_cursor(WhWorker *w)
@@ -691,7 +690,7 @@ move_cursor(WhWorker *w)
 	queued_from = w->slot->queued_from;
 	w->slot->queued_from = DT_NOEND;
 	SpinLockRelease(&wh_shared->mutex);
-	if (queued_from <= c->due)
+	if (queued_from < c->floor && queued_from <= c->due)
 		cursor_reset(c, queued_from);
 
 	c->floor = Min(c->floor, oldest);

@@ -47,8 +47,8 @@ static pg_ulid request_ulid;
 /*
  * wake_callback sets the worker's latch when a transaction that published
  * (or changed a webhook) commits, and tells it when that transaction began:
- * the rows it queued are due then (now()), which may be behind the
- * worker's claim cursor (batch.c, move_cursor).
+ * the rows it may have queued are due then (now()), which may be behind
+ * the worker's claim cursor (batch.c, move_cursor).
  */
 static void
 wake_callback(XactEvent event, void *arg)
@@ -60,7 +60,8 @@ wake_callback(XactEvent event, void *arg)
 			if (config_changed && wh_shared != NULL)
 				pg_atomic_fetch_add_u64(&wh_shared->config_generation, 1);
 			if (wake_at_commit)
-				wh_wake_workers(MyDatabaseId, GetCurrentTransactionStartTimestamp());
+				wh_wake_workers(MyDatabaseId,
+								GetCurrentTransactionStartTimestamp());
 			wake_at_commit = false;
 			config_changed = false;
 			break;

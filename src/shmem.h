@@ -57,8 +57,9 @@ typedef struct WhSlot
 	TimestampTz restart_at;		/* WH_SLOT_RESTARTING, _NO_WORKER_SLOT */
 	int64		queued;			/* queue rows of its partition, last seen */
 	TimestampTz queued_from;	/* the earliest start of a transaction that
-								 * queued rows and committed since the worker
-								 * last claimed, or DT_NOEND (batch.c) */
+								 * may have queued rows and committed since
+								 * the worker last looked, or DT_NOEND
+								 * (batch.c) */
 	int			held;			/* deliveries it holds */
 	pg_atomic_uint64 delivered;	/* since it was taken */
 	WhRate		rate;

@@ -531,6 +531,9 @@ webhooks_worker_main(Datum main_arg)
 
 	/* outcomes are re-sent if lost, never lost: no need to wait for fsync */
 	SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_OVERRIDE);
+	/* each claim statement sees what committed before it (batch.c) */
+	SetConfigOption("default_transaction_isolation", "read committed",
+					PGC_SUSET, PGC_S_OVERRIDE);
 
 	worker_init(w, slot);
 	StartTransactionCommand();

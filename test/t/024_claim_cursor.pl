@@ -82,8 +82,9 @@ ok($node->wait_queue_empty(10), 'nothing left queued');
 
 # ---- a transaction the floor cannot see: with track_activities off its
 # backend never shows when it began, so only its own word at commit
-# (src/events.c) sends the cursor back to its rows; the events published
-# meanwhile keep the worker claiming, and the cursor's resets past it
+# (src/events.c) sends the cursor back to its rows.  The events published
+# meanwhile keep the worker claiming, so that the cursor's resets of a
+# second no longer reach back to it
 my $hidden = session("SET track_activities = off;\nBEGIN;\n"
 	  . "SELECT webhooks.publish_event('$tenant', '$w->{type}', '{\"hidden\": 1}');\n"
 	  . "SELECT 'ready ' || now();\n");
@@ -101,7 +102,7 @@ $committed = Time::HiRes::time();
 ok(finish($hidden, "COMMIT;\n"), 'the hidden transaction commits');
 is($rcv->wait('/cursor', 115, 10), 115, 'its event is delivered');
 $took = Time::HiRes::time() - $committed;
-ok($took < 1, sprintf('within 1 s of the commit (%.2f s), not at the next full rewind', $took));
+ok($took < 2, sprintf('within 2 s of the commit (%.2f s), not at the next full rewind (60 s)', $took));
 is(scalar(grep { defined body_json($_)->{data}{hidden} } @{ $rcv->requests('/cursor') }), 1, 'once');
 
 # ---- many short publishing transactions at once: each row is due at its
