@@ -246,7 +246,10 @@ SELECT webhooks._serve();
  * made; _record counts it when it is a retry.  row_ctid, where the row
  * is, lets _record find it again without searching the queue's index.
  * The webhooks the deliveries are for are read by _claim_webhooks, once
- * each.
+ * each.  The rows of the webhooks in exclude (those with as many requests
+ * out as they may have) come back too, without their event: the worker
+ * passes them, so that no statement reads further than batch rows however
+ * long one webhook's backlog is, and claims them later by _claim_webhook.
  */
 DROP FUNCTION webhooks._claim(integer, bigint, uuid[], timestamptz, uuid, uuid);
 CREATE FUNCTION webhooks._claim(batch integer, exclude uuid[],
@@ -287,7 +290,6 @@ BEGIN
 		WHERE q.due_at <= now()
 		  AND (q.due_at, q.event_locator, q.webhook_locator)
 			  > (after_due, after_event::ulid, after_webhook::ulid)
-		  AND q.webhook_locator::uuid <> ALL (exclude)
 		  AND (webhooks.ulid_hash(q.webhook_locator) & 2147483647) % npartitions = part
 		ORDER BY q.due_at, q.event_locator, q.webhook_locator
 		LIMIT batch) u
@@ -296,12 +298,62 @@ BEGIN
 		SELECT ev.payload, ev.type FROM _event ev
 		WHERE ev.tenant_locator = u.tenant_locator
 		  AND ev.locator = u.event_locator
+		  AND u.webhook_locator::uuid <> ALL (exclude)
 		OFFSET 0) e ON true;
 END
 $$;
 
 REVOKE ALL ON FUNCTION webhooks._claim(integer, uuid[], timestamptz, uuid,
 	uuid, integer, integer) FROM PUBLIC;
+
+/*
+ * _claim_webhook reads the due deliveries of one webhook, in the order of
+ * their events, after after_event, with the events they send: the rows of
+ * a webhook that claims passed while it had as many requests out as it
+ * may (see _claim), read by its key when it has room again.  The columns
+ * are _claim's.
+ */
+CREATE FUNCTION webhooks._claim_webhook(batch integer, t uuid, w uuid,
+										after_event uuid)
+	RETURNS TABLE (
+		tenant_locator uuid, webhook_locator uuid, event_locator uuid,
+		attempt integer, resend boolean, payload text, due_at timestamptz,
+		event_type text, row_ctid tid)
+	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+	SET search_path = webhooks, pg_catalog, pg_temp
+	-- the webhook's rows are read in key order (the primary key), and
+	-- each event found by its key (see _claim)
+	SET enable_hashjoin = off
+	SET enable_mergejoin = off
+	SET enable_seqscan = off
+	SET enable_bitmapscan = off
+	SET enable_sort = off
+	-- planned once (see _record)
+	SET plan_cache_mode = force_generic_plan
+	AS $$
+#variable_conflict use_column
+BEGIN
+	RETURN QUERY
+	SELECT u.tenant_locator, u.webhook_locator::uuid, u.event_locator::uuid,
+		   u.attempts + 1, u.resend, e.payload, u.due_at, e.type, u.ctid
+	FROM (
+		SELECT q.tenant_locator, q.webhook_locator, q.event_locator,
+			   q.attempts, q.resend, q.due_at, q.ctid
+		FROM _delivery q
+		WHERE q.tenant_locator = t AND q.webhook_locator = w::ulid
+		  AND q.event_locator > after_event::ulid
+		  AND q.due_at <= now()
+		ORDER BY q.tenant_locator, q.webhook_locator, q.event_locator
+		LIMIT batch) u
+	LEFT JOIN LATERAL (
+		SELECT ev.payload, ev.type FROM _event ev
+		WHERE ev.tenant_locator = u.tenant_locator
+		  AND ev.locator = u.event_locator
+		OFFSET 0) e ON true;
+END
+$$;
+REVOKE ALL ON FUNCTION webhooks._claim_webhook(integer, uuid, uuid, uuid)
+	FROM PUBLIC;
 
 /*
  * _claim_webhooks reads what the worker sends claimed deliveries with: the

@@ -69,6 +69,9 @@
 #define COUNT_INTERVAL_MS 10000	/* how often the queue is counted */
 #define COUNT_MAX 1000000		/* most rows counted */
 #define CLAIM_NARGS 7
+#define RECLAIM_NARGS 4
+#define RECLAIMS_MAX 64			/* most webhooks reclaimed for in one claim */
+#define CLAIM_PAGES_MAX 16		/* most pages one claim reads */
 
 /* the rows of _delivery that belong to a worker's partition ($1 of $2) */
 #define PARTITION_FILTER(p, n) \
@@ -162,7 +165,7 @@ check_shape(const char *function, TupleDesc desc, const WhResultColumn *columns,
 }
 
 /*
- * check_claim_shape runs the claim, and the reading of its webhooks, for
+ * check_claim_shape runs the claims, and the reading of their webhooks, for
  * no rows and compares the columns they return with wh_claim_columns and
  * wh_conf_columns.
  */
@@ -181,7 +184,12 @@ check_claim_shape(WhWorker *w)
 		elog(ERROR, "webhooks: could not run webhooks._claim()");
 	check_shape("_claim", SPI_tuptable->tupdesc, wh_claim_columns,
 				wh_claim_ncolumns);
-	args[0] = args[1];
+	args[1] = args[2] = args[3];	/* no tenant, webhook or event: no rows */
+	if (SPI_execute_plan(w->plans.reclaim, args, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "webhooks: could not run webhooks._claim_webhook()");
+	check_shape("_claim_webhook", SPI_tuptable->tupdesc, wh_claim_columns,
+				wh_claim_ncolumns);
+	args[0] = args[1] = PointerGetDatum(construct_empty_array(UUIDOID));
 	if (SPI_execute_plan(w->plans.confs, args, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "webhooks: could not run webhooks._claim_webhooks()");
 	check_shape("_claim_webhooks", SPI_tuptable->tupdesc, wh_conf_columns,
@@ -216,7 +224,7 @@ check_outcomes(void)
 static void
 free_plans(WhPlans *plans)
 {
-	SPIPlanPtr *all[] = {&plans->claim, &plans->confs, &plans->record,
+	SPIPlanPtr *all[] = {&plans->claim, &plans->reclaim, &plans->confs, &plans->record,
 	&plans->next_due, &plans->count, &plans->oldest};
 
 	for (int i = 0; i < lengthof(all); i++)
@@ -236,6 +244,7 @@ prepare_plans(WhWorker *w)
 {
 	Oid			claim_types[CLAIM_NARGS] = {INT4OID, UUIDARRAYOID,
 	TIMESTAMPTZOID, UUIDOID, UUIDOID, INT4OID, INT4OID};
+	Oid			reclaim_types[RECLAIM_NARGS] = {INT4OID, UUIDOID, UUIDOID, UUIDOID};
 	Oid			part_types[2] = {INT4OID, INT4OID};
 	Oid			conf_types[2] = {UUIDARRAYOID, UUIDARRAYOID};
 	Oid			oid_types[1] = {OIDOID};
@@ -246,6 +255,8 @@ prepare_plans(WhWorker *w)
 
 	w->plans.claim = keep("SELECT * FROM webhooks._claim($1, $2, $3, $4, $5, $6, $7)",
 						  CLAIM_NARGS, claim_types);
+	w->plans.reclaim = keep("SELECT * FROM webhooks._claim_webhook($1, $2, $3, $4)",
+							RECLAIM_NARGS, reclaim_types);
 	w->plans.confs = keep("SELECT * FROM webhooks._claim_webhooks($1, $2)",
 						  2, conf_types);
 	check_claim_shape(w);
@@ -661,7 +672,8 @@ oldest_running_start(WhWorker *w, TimestampTz now)
  * transaction's start a moment after the time it takes as its start, so a
  * claim may not have seen it), and to the head of the queue after a
  * delivery was let go and every FULL_RESET_MS (rows of prepared
- * transactions, which no backend shows as open, and rows written by hand).
+ * transactions, which no backend shows as open, and rows written by hand);
+ * reclaims (window.c) then start again from each webhook's head too.
  *
  * A transaction that queued rows through the extension's functions also
  * says when it began as it commits (events.c).  The cursor goes back there
@@ -698,6 +710,7 @@ move_cursor(WhWorker *w)
 	if (c->rewind || now - c->full_reset_at >= (TimestampTz) FULL_RESET_MS * 1000)
 	{
 		cursor_reset(c, DT_NOBEGIN);
+		wh_window_reclaim_from_heads(&w->window);
 		c->full_reset_at = c->reset_at = now;
 		c->wide_floor = wide;
 		c->rewind = false;
@@ -727,12 +740,16 @@ move_cursor(WhWorker *w)
 	c->came_short = false;
 }
 
-/* a row of a claim page, read once: its columns, its key, whether held */
+/*
+ * a row of a claim page, read once: its columns, its key, whether held,
+ * and whether its webhook was full when the page was read
+ */
 typedef struct PageRow
 {
 	WhClaimRow	row;
 	WhDeliveryKey key;
 	bool		held;
+	bool		full;
 } PageRow;
 
 /*
@@ -751,7 +768,7 @@ read_confs(WhWorker *w, const PageRow *rows, uint64 nrows)
 	w->claim_pages++;
 	for (uint64 i = 0; i < nrows; i++)
 	{
-		if (rows[i].held ||
+		if (rows[i].held || rows[i].full ||
 			!wh_conf_wanted(&rows[i].key.tenant, &rows[i].key.webhook,
 							w->claim_pages))
 			continue;
@@ -774,23 +791,128 @@ read_confs(WhWorker *w, const PageRow *rows, uint64 nrows)
 }
 
 /*
+ * read_page reads the rows of a claim page, and brings the configurations
+ * of their webhooks up to date.
+ */
+static PageRow *
+read_page(WhWorker *w, SPITupleTable *page_rows, uint64 nrows)
+{
+	PageRow    *rows = palloc(sizeof(PageRow) * Max(nrows, 1));
+
+	for (uint64 i = 0; i < nrows; i++)
+	{
+		wh_claim_row(page_rows->vals[i], page_rows->tupdesc, &rows[i].row);
+		wh_claim_key(&rows[i].row, &rows[i].key);
+		rows[i].held = wh_window_holds(&w->window, &rows[i].key);
+		rows[i].full = wh_window_full(&w->window, &rows[i].key.webhook);
+	}
+	read_confs(w, rows, nrows);
+	return rows;
+}
+
+/*
+ * take_row takes a claimed row the worker does not hold: to send, on the
+ * claimed list; needing no request, judged at once.
+ */
+static void
+take_row(WhWorker *w, const PageRow *r)
+{
+	WhDelivery *d = wh_delivery_from_claim(&r->row,
+										   wh_conf_find(&r->key.tenant, &r->key.webhook),
+										   w->delivery_cxt);
+
+	wh_window_hold(&w->window, d);
+	if (d->sent)
+		wh_list_push(&w->claimed, d, WH_DELIVERY_CLAIMED);
+	else
+		wh_list_push(&w->judged, d, WH_DELIVERY_JUDGED);
+}
+
+/*
+ * reclaim claims, for the webhooks that have room again after claims
+ * passed their rows (window.c), up to n deliveries by their key, and
+ * returns how many it took.  A reclaim from a webhook's head reads its
+ * held rows first, and skips them.
+ */
+static int
+reclaim(WhWorker *w, int n)
+{
+	WhReclaim	r[RECLAIMS_MAX];
+	int			nr = wh_window_reclaims(&w->window, r, lengthof(r));
+	int			taken = 0;
+
+	for (int k = 0; k < nr && taken < n; k++)
+	{
+		int			want = Min(r[k].room, n - taken);
+		int			got = 0;
+		int			pages = 0;
+		bool		at_end;
+
+		if (want == 0)
+		{
+			/* full again before its turn came */
+			wh_window_reclaimed(&w->window, &r[k], false);
+			continue;
+		}
+		do
+		{
+			int			page = Max(want - got, CLAIM_PAGE_MIN);
+			Datum		args[RECLAIM_NARGS];
+			SPITupleTable *page_rows;
+			PageRow    *rows;
+			uint64		nrows;
+			uint64		i;
+
+			args[0] = Int32GetDatum(page);
+			args[1] = UUIDPGetDatum(&r[k].key.tenant);
+			args[2] = UUIDPGetDatum(&r[k].key.webhook);
+			args[3] = UUIDPGetDatum(&r[k].key.event);
+			if (SPI_execute_plan(w->plans.reclaim, args, NULL, false, 0) != SPI_OK_SELECT)
+				elog(ERROR, "webhooks: could not claim deliveries");
+			page_rows = SPI_tuptable;
+			nrows = SPI_processed;
+			rows = read_page(w, page_rows, nrows);
+			for (i = 0; i < nrows && got < want; i++)
+			{
+				CHECK_FOR_INTERRUPTS();
+				r[k].key.event = rows[i].key.event;
+				if (rows[i].held)
+					continue;
+				take_row(w, &rows[i]);
+				got++;
+			}
+			at_end = i == nrows && nrows < (uint64) page;
+			pfree(rows);
+			SPI_freetuptable(page_rows);
+		} while (!at_end && got < want && ++pages < CLAIM_PAGES_MAX);
+		wh_window_reclaimed(&w->window, &r[k], at_end);
+		taken += got;
+	}
+	return taken;
+}
+
+/*
  * claim takes up to n due deliveries that the worker does not hold yet:
  * those to send go on the claimed list, those that need no request are
  * judged at once.  Rows the worker holds (read again after the cursor went
- * back) are skipped, and more pages read while they fill them.
+ * back), and those of webhooks with as many requests out as they may have,
+ * are skipped, and more pages read while they fill them.
  */
 static void
 claim(WhWorker *w, int n)
 {
 	Datum		args[CLAIM_NARGS];
 	int			nexcluded;
-	int			taken = 0;
+	int			taken;
 	int			read = 0;
+	int			pages = 0;
 	bool		full;
 
 	/* pages of at least CLAIM_PAGE_MIN: held rows read again are skipped */
 	int			page = Max(n, Min(CLAIM_PAGE_MIN, webhooks_batch_size));
 
+	/* half of n at most: the rest of the queue has its page every claim */
+	taken = reclaim(w, Max(n / 2, 1));
 	move_cursor(w);
 	args[0] = Int32GetDatum(page);
 	args[1] = wh_window_saturated(&w->window, &nexcluded);
@@ -811,18 +933,10 @@ claim(WhWorker *w, int n)
 		page_rows = SPI_tuptable;
 		nrows = SPI_processed;
 		full = nrows >= (uint64) page;
-		rows = palloc(sizeof(PageRow) * Max(nrows, 1));
-		for (i = 0; i < nrows; i++)
-		{
-			wh_claim_row(page_rows->vals[i], page_rows->tupdesc, &rows[i].row);
-			wh_claim_key(&rows[i].row, &rows[i].key);
-			rows[i].held = wh_window_holds(&w->window, &rows[i].key);
-		}
-		read_confs(w, rows, nrows);
+		rows = read_page(w, page_rows, nrows);
 		for (i = 0; i < nrows && taken < n; i++)
 		{
 			const PageRow *r = &rows[i];
-			WhDelivery *d;
 			TimestampTz due;
 
 			CHECK_FOR_INTERRUPTS();
@@ -833,36 +947,43 @@ claim(WhWorker *w, int n)
 				w->cursor.event = r->key.event;
 				w->cursor.webhook = r->key.webhook;
 			}
-			read++;
 			/* a page holds a key once: held then is held now */
 			if (r->held)
+			{
+				read++;
 				continue;
-			d = wh_delivery_from_claim(&r->row,
-									   wh_conf_find(&r->key.tenant, &r->key.webhook),
-									   w->delivery_cxt);
-			wh_window_hold(&w->window, d);
+			}
+
+			/*
+			 * Rows of full webhooks are passed (reclaimed later): they do
+			 * not count against what a claim reads for held rows, but
+			 * pages do.
+			 */
+			if (wh_window_passes(&w->window, &r->key))
+				continue;
+			read++;
+			take_row(w, r);
 			taken++;
-			if (d->sent)
-				wh_list_push(&w->claimed, d, WH_DELIVERY_CLAIMED);
-			else
-				wh_list_push(&w->judged, d, WH_DELIVERY_JUDGED);
 		}
 		/* rows left unread in a page taken up to n: more is due */
 		full = full || i < nrows;
 		pfree(rows);
 		SPI_freetuptable(page_rows);
-	} while (full && taken < n && read < w->window.held + n);
+	} while (full && taken < n && read < w->window.held + n &&
+			 ++pages < CLAIM_PAGES_MAX);
 
-	w->more_due = full;
+	/* reclaims left for want of room in this claim are due too */
+	w->more_due = full || w->window.reclaims > 0;
 	if (!full)
 	{
 		/* the end of what is due: the next claim starts from the floor */
 		w->cursor.came_short = true;
 
 		/*
-		 * Coming up short while webhooks were held back means the rest of
-		 * the queue may be theirs: scanning it again at every wake-up would
-		 * cost more than it finds.  Wait until one of them has room again.
+		 * Coming up short while webhooks were full means the rest of the
+		 * queue was theirs, passed: reading it again at every wake-up
+		 * would cost more than it finds.  Wait until one of them has room
+		 * again (or a moment).
 		 */
 		if (nexcluded > 0)
 			w->claims_held_until = GetCurrentTimestamp() +

@@ -284,6 +284,13 @@ batch_worthwhile(WhWorker *w, TimestampTz now)
 {
 	int			inflight = wh_http_inflight();
 	int			low_water = Min(webhooks_batch_size, webhooks_max_inflight / 2);
+
+	/*
+	 * What the webhooks now out may have out runs low: half of it (a
+	 * webhook alone has its share of the window, not the whole of it).
+	 */
+	int			sending_low = Max(1, Min(low_water,
+										 wh_window_sendable(&w->window) / 2));
 	bool		due = claims_due(w, now);
 
 	if (now < w->backoff_until)
@@ -295,7 +302,7 @@ batch_worthwhile(WhWorker *w, TimestampTz now)
 	if (due && inflight < low_water)
 		return true;
 	if (w->judged.count > 0 &&
-		(inflight < low_water || now - w->first_judged_at >= FLUSH_DELAY_MS * 1000))
+		(inflight < sending_low || now - w->first_judged_at >= FLUSH_DELAY_MS * 1000))
 		return true;
 	return now >= w->next_housekeeping;
 }

@@ -39,6 +39,7 @@ typedef struct WhClaimCursor
 typedef struct WhPlans
 {
 	SPIPlanPtr	claim;
+	SPIPlanPtr	reclaim;
 	SPIPlanPtr	confs;
 	SPIPlanPtr	record;
 	SPIPlanPtr	next_due;
