@@ -247,9 +247,13 @@ SELECT webhooks._serve();
  * is, lets _record find it again without searching the queue's index.
  * The webhooks the deliveries are for are read by _claim_webhooks, once
  * each.  The rows of the webhooks in exclude (those with as many requests
- * out as they may have) come back too, without their event: the worker
- * passes them, so that no statement reads further than batch rows however
- * long one webhook's backlog is, and claims them later by _claim_webhook.
+ * out as they may have) are passed: the worker claims them later by
+ * _claim_webhook.  So that no statement reads further than 8 batches of
+ * rows however long one webhook's backlog is, the last row it may read
+ * comes back even when it is an excluded webhook's (without its event),
+ * with read_on true: the worker's cursor goes on from there.  Coming back
+ * with fewer than batch rows and no such row means that every due row
+ * after the cursor was read.  With nothing excluded, read_on is NULL.
  */
 DROP FUNCTION webhooks._claim(integer, bigint, uuid[], timestamptz, uuid, uuid);
 CREATE FUNCTION webhooks._claim(batch integer, exclude uuid[],
@@ -259,7 +263,7 @@ CREATE FUNCTION webhooks._claim(batch integer, exclude uuid[],
 	RETURNS TABLE (
 		tenant_locator uuid, webhook_locator uuid, event_locator uuid,
 		attempt integer, resend boolean, payload text, due_at timestamptz,
-		event_type text, row_ctid tid)
+		event_type text, row_ctid tid, read_on boolean)
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 	SET search_path = webhooks, pg_catalog, pg_temp
 	-- A batch touches a few hundred rows of large tables: each row is
@@ -280,20 +284,50 @@ CREATE FUNCTION webhooks._claim(batch integer, exclude uuid[],
 	AS $$
 #variable_conflict use_column
 BEGIN
+	IF cardinality(exclude) = 0 THEN
+		RETURN QUERY
+		SELECT u.tenant_locator, u.webhook_locator::uuid, u.event_locator::uuid,
+			   u.attempts + 1, u.resend, e.payload, u.due_at, e.type, u.ctid,
+			   NULL::boolean
+		FROM (
+			SELECT q.tenant_locator, q.webhook_locator, q.event_locator,
+				   q.attempts, q.resend, q.due_at, q.ctid
+			FROM _delivery q
+			WHERE q.due_at <= now()
+			  AND (q.due_at, q.event_locator, q.webhook_locator)
+				  > (after_due, after_event::ulid, after_webhook::ulid)
+			  AND (webhooks.ulid_hash(q.webhook_locator) & 2147483647) % npartitions = part
+			ORDER BY q.due_at, q.event_locator, q.webhook_locator
+			LIMIT batch) u
+		-- OFFSET 0 keeps the lookup apart: one index probe per claimed row
+		LEFT JOIN LATERAL (
+			SELECT ev.payload, ev.type FROM _event ev
+			WHERE ev.tenant_locator = u.tenant_locator
+			  AND ev.locator = u.event_locator
+			OFFSET 0) e ON true;
+		RETURN;
+	END IF;
 	RETURN QUERY
 	SELECT u.tenant_locator, u.webhook_locator::uuid, u.event_locator::uuid,
-		   u.attempts + 1, u.resend, e.payload, u.due_at, e.type, u.ctid
+		   u.attempts + 1, u.resend, e.payload, u.due_at, e.type, u.ctid,
+		   u.n = batch * 8
 	FROM (
-		SELECT q.tenant_locator, q.webhook_locator, q.event_locator,
-			   q.attempts, q.resend, q.due_at, q.ctid
-		FROM _delivery q
-		WHERE q.due_at <= now()
-		  AND (q.due_at, q.event_locator, q.webhook_locator)
-			  > (after_due, after_event::ulid, after_webhook::ulid)
-		  AND (webhooks.ulid_hash(q.webhook_locator) & 2147483647) % npartitions = part
-		ORDER BY q.due_at, q.event_locator, q.webhook_locator
+		SELECT v.* FROM (
+			SELECT r.*, row_number() OVER () AS n
+			FROM (
+				SELECT q.tenant_locator, q.webhook_locator, q.event_locator,
+					   q.attempts, q.resend, q.due_at, q.ctid
+				FROM _delivery q
+				WHERE q.due_at <= now()
+				  AND (q.due_at, q.event_locator, q.webhook_locator)
+					  > (after_due, after_event::ulid, after_webhook::ulid)
+				  AND (webhooks.ulid_hash(q.webhook_locator) & 2147483647) % npartitions = part
+				ORDER BY q.due_at, q.event_locator, q.webhook_locator
+				LIMIT batch * 8) r
+			) v
+		-- the last row it may read comes back whoever's it is
+		WHERE v.webhook_locator::uuid <> ALL (exclude) OR v.n = batch * 8
 		LIMIT batch) u
-	-- OFFSET 0 keeps the lookup apart: one index probe per claimed row
 	LEFT JOIN LATERAL (
 		SELECT ev.payload, ev.type FROM _event ev
 		WHERE ev.tenant_locator = u.tenant_locator
@@ -311,14 +345,14 @@ REVOKE ALL ON FUNCTION webhooks._claim(integer, uuid[], timestamptz, uuid,
  * their events, after after_event, with the events they send: the rows of
  * a webhook that claims passed while it had as many requests out as it
  * may (see _claim), read by its key when it has room again.  The columns
- * are _claim's.
+ * are _claim's (read_on is NULL).
  */
 CREATE FUNCTION webhooks._claim_webhook(batch integer, t uuid, w uuid,
 										after_event uuid)
 	RETURNS TABLE (
 		tenant_locator uuid, webhook_locator uuid, event_locator uuid,
 		attempt integer, resend boolean, payload text, due_at timestamptz,
-		event_type text, row_ctid tid)
+		event_type text, row_ctid tid, read_on boolean)
 	LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 	SET search_path = webhooks, pg_catalog, pg_temp
 	-- the webhook's rows are read in key order (the primary key), and
@@ -335,7 +369,8 @@ CREATE FUNCTION webhooks._claim_webhook(batch integer, t uuid, w uuid,
 BEGIN
 	RETURN QUERY
 	SELECT u.tenant_locator, u.webhook_locator::uuid, u.event_locator::uuid,
-		   u.attempts + 1, u.resend, e.payload, u.due_at, e.type, u.ctid
+		   u.attempts + 1, u.resend, e.payload, u.due_at, e.type, u.ctid,
+		   NULL::boolean
 	FROM (
 		SELECT q.tenant_locator, q.webhook_locator, q.event_locator,
 			   q.attempts, q.resend, q.due_at, q.ctid

@@ -613,6 +613,10 @@ cursor_after(const WhClaimCursor *c, TimestampTz due, const pg_uuid_t *event,
 	return memcmp(webhook->data, c->webhook.data, UUID_LEN) > 0;
 }
 
+/* after every key: the end of a due time */
+static const pg_uuid_t max_uuid = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+
 /*
  * cursor_reset moves the cursor back to just before "from" (DT_NOBEGIN:
  * the head of the queue).
@@ -672,8 +676,11 @@ oldest_running_start(WhWorker *w, TimestampTz now)
  * transaction's start a moment after the time it takes as its start, so a
  * claim may not have seen it), and to the head of the queue after a
  * delivery was let go and every FULL_RESET_MS (rows of prepared
- * transactions, which no backend shows as open, and rows written by hand);
- * reclaims (window.c) then start again from each webhook's head too.
+ * transactions, which no backend shows as open, and rows written by hand).
+ * At each of the last two, reclaims (window.c) start again from each
+ * webhook's head too: a full webhook's rows that claims pass without
+ * seeing them (SQL skips them) may lie behind where its reclaims have got
+ * to, as a retry come due, a resend or a late commit does.
  *
  * A transaction that queued rows through the extension's functions also
  * says when it began as it commits (events.c).  The cursor goes back there
@@ -725,6 +732,7 @@ move_cursor(WhWorker *w)
 		 */
 		if (c->wide_floor <= c->due)
 			cursor_reset(c, c->wide_floor);
+		wh_window_reclaim_from_heads(&w->window);
 		c->reset_at = now;
 		c->wide_floor = wide;
 	}
@@ -932,8 +940,11 @@ claim(WhWorker *w, int n)
 			elog(ERROR, "webhooks: could not claim deliveries");
 		page_rows = SPI_tuptable;
 		nrows = SPI_processed;
-		full = nrows >= (uint64) page;
 		rows = read_page(w, page_rows, nrows);
+		/* a page is full, or the claim read as far as it may (see _claim) */
+		full = nrows >= (uint64) page ||
+			(nrows > 0 && !rows[nrows - 1].row.nulls[WH_CLAIM_READ_ON - 1] &&
+			 DatumGetBool(rows[nrows - 1].row.values[WH_CLAIM_READ_ON - 1]));
 		for (i = 0; i < nrows && taken < n; i++)
 		{
 			const PageRow *r = &rows[i];
@@ -978,6 +989,23 @@ claim(WhWorker *w, int n)
 	{
 		/* the end of what is due: the next claim starts from the floor */
 		w->cursor.came_short = true;
+
+		/*
+		 * Every row due when the batch began was read: those of full
+		 * webhooks that did not come back lie behind that time too (and
+		 * the floor covers what was not yet committed).
+		 */
+		if (nexcluded > 0)
+		{
+			TimestampTz began = GetCurrentTransactionStartTimestamp();
+
+			if (cursor_after(&w->cursor, began, &max_uuid, &max_uuid))
+			{
+				w->cursor.due = began;
+				w->cursor.event = max_uuid;
+				w->cursor.webhook = max_uuid;
+			}
+		}
 
 		/*
 		 * Coming up short while webhooks were full means the rest of the

@@ -46,16 +46,18 @@ enum
 	C_PAYLOAD,
 	C_DUE_AT,
 	C_EVENT_TYPE,
-	C_ROW_CTID
+	C_ROW_CTID,
+	C_READ_ON
 };
 
 StaticAssertDecl(C_DUE_AT == WH_CLAIM_DUE_AT, "claim columns out of step");
+StaticAssertDecl(C_READ_ON == WH_CLAIM_READ_ON, "claim columns out of step");
 
 const WhResultColumn wh_claim_columns[] = {
 	{"tenant_locator", UUIDOID}, {"webhook_locator", UUIDOID},
 	{"event_locator", UUIDOID}, {"attempt", INT4OID}, {"resend", BOOLOID},
 	{"payload", TEXTOID}, {"due_at", TIMESTAMPTZOID},
-	{"event_type", TEXTOID}, {"row_ctid", TIDOID}
+	{"event_type", TEXTOID}, {"row_ctid", TIDOID}, {"read_on", BOOLOID}
 };
 const int	wh_claim_ncolumns = lengthof(wh_claim_columns);
 

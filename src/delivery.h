@@ -40,7 +40,9 @@ extern const int wh_claim_ncolumns;
 
 /* the column with the due time, for the worker's claim cursor */
 #define WH_CLAIM_DUE_AT 7
-#define WH_CLAIM_NCOLUMNS 9
+/* whether the claim stopped at the most it reads, rows after it unread */
+#define WH_CLAIM_READ_ON 10
+#define WH_CLAIM_NCOLUMNS 10
 
 /* a row of _claim(), its columns read (values[c - 1] is column c) */
 typedef struct WhClaimRow

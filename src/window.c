@@ -285,7 +285,7 @@ wh_window_passes(WhWindow *win, const WhDeliveryKey *key)
 	if (e == NULL || e->count < per_webhook_limit())
 		return false;
 	e->passed = true;
-	/* a retry come due, say, behind where its reclaims have got to */
+	/* a row seen passing behind where its reclaims have got to */
 	if (memcmp(key->event.data, e->after_event.data, UUID_LEN) <= 0)
 		memset(&e->after_event, 0, sizeof(e->after_event));
 	return true;
@@ -364,9 +364,10 @@ wh_window_reclaims(WhWindow *win, WhReclaim *r, int max)
 
 /*
  * wh_window_reclaim_from_heads makes every webhook's next reclaim read from
- * the head of its rows: a retry come due, or a delivery let go, may lie
- * behind where the last one stopped.  The claim cursor's full rewind calls
- * it.
+ * the head of its rows: a retry come due, a resend, a late commit or a
+ * delivery let go may lie behind where the last one stopped, passed by a
+ * claim that never saw it (_claim skips a full webhook's rows itself).
+ * The claim cursor's resets call it, every second and at each rewind.
  */
 void
 wh_window_reclaim_from_heads(WhWindow *win)

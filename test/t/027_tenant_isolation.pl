@@ -10,7 +10,9 @@
 # - Rows that claims pass while their webhook is full are claimed by its
 #   key when it has room again: a webhook answering in 50 ms receives all
 #   of its 800 events at its own pace while another tenant publishes, not a
-#   minute later at the claim cursor's full rewind, and none twice.
+#   minute later at the claim cursor's full rewind, and none twice; one
+#   published before them by a transaction that commits once its
+#   reclaims have gone past it arrives within a moment of its commit.
 # Each endpoint has a receiver (an origin) of its own: the connection cap
 # per origin is another matter (017_origin_cap.pl).
 use strict;
@@ -64,6 +66,12 @@ ok(wait_until(sub {
 
 # ------------------------------------------------ what claims passed
 
+# an event published before the backlog by a transaction that commits
+# only once reclaims have gone past it
+my $late = $node->session("BEGIN;\nSELECT webhooks.publish_event('$paced_tenant', '$paced->{type}',"
+	  . " '{\"late\": true}') IS NOT NULL;\n");
+$late->{h}->pump until ${ $late->{out} } =~ /t/ || ${ $late->{err} } ne '';
+is(${ $late->{out} }, "t\n", 'a transaction publishes and stays open') or diag(${ $late->{err} });
 $t0 = Time::HiRes::time();
 publish_many($paced_tenant, $paced->{type}, 800);
 my $worst = 0;
@@ -75,15 +83,26 @@ for my $k (1 .. 20)
 	my $took = Time::HiRes::time() - $ts;
 	$worst = $took if $took > $worst;
 	Time::HiRes::sleep(0.2);
+	if ($k == 5)
+	{
+		${ $late->{in} } .= "COMMIT;\n";
+		$late->{h}->finish;
+		$late->{committed} = Time::HiRes::time();
+	}
 }
 is($fast_rcv->count('/fast'), 210, "the other tenant's 20 batches are delivered");
 within($worst, 0, 1, '... each at once, while the paced backlog drains');
-is($paced_rcv->wait('/paced', 800, 60), 800, 'the paced webhook gets all 800');
+is($paced_rcv->wait('/paced', 801, 60), 801, 'the paced webhook gets all 801');
 # 800 x 50 ms over 8 connections: 5 s
 within(Time::HiRes::time() - $t0, 0, 15, '... at its own pace');
+my @paced_requests = @{ $paced_rcv->requests('/paced') };
+my ($late_request) = grep { $_->{body} =~ /"late"/ } @paced_requests;
+ok($late_request, 'the late commit is delivered');
+# arrivals are the receiver's clock: see clock_offset
+within($late_request->{arrivedAt} / 1000 - $paced_rcv->clock_offset / 1000 - $late->{committed},
+	-1, 2.5, '... within a moment of its commit, not when the backlog is done');
 my %seen;
-my @twice = grep { $seen{$_}++ } map { $_->{headers}{'webhook-id'} }
-  @{ $paced_rcv->requests('/paced') };
+my @twice = grep { $seen{$_}++ } map { $_->{headers}{'webhook-id'} } @paced_requests;
 is(scalar(@twice), 0, '... none twice');
 is($node->psql(
 		"SELECT count(*) FROM webhooks._delivery WHERE tenant_locator = '$paced_tenant'"),
