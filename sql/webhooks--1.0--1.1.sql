@@ -284,6 +284,8 @@ CREATE FUNCTION webhooks._claim(batch integer, exclude uuid[],
 	AS $$
 #variable_conflict use_column
 BEGIN
+	-- With nothing excluded, the same read without the row numbers: they
+	-- cost 0.6 us a claimed row (track_functions, 100-webhook fan-out).
 	IF cardinality(exclude) = 0 THEN
 		RETURN QUERY
 		SELECT u.tenant_locator, u.webhook_locator::uuid, u.event_locator::uuid,
