@@ -613,6 +613,19 @@ cursor_after(const WhClaimCursor *c, TimestampTz due, const pg_uuid_t *event,
 	return memcmp(webhook->data, c->webhook.data, UUID_LEN) > 0;
 }
 
+/* moves the cursor on to a row's place, unless it is past it already */
+static void
+cursor_advance(WhClaimCursor *c, TimestampTz due, const pg_uuid_t *event,
+			   const pg_uuid_t *webhook)
+{
+	if (cursor_after(c, due, event, webhook))
+	{
+		c->due = due;
+		c->event = *event;
+		c->webhook = *webhook;
+	}
+}
+
 /* after every key: the end of a due time */
 static const pg_uuid_t max_uuid = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
@@ -952,12 +965,7 @@ claim(WhWorker *w, int n)
 
 			CHECK_FOR_INTERRUPTS();
 			due = DatumGetTimestampTz(r->row.values[WH_CLAIM_DUE_AT - 1]);
-			if (cursor_after(&w->cursor, due, &r->key.event, &r->key.webhook))
-			{
-				w->cursor.due = due;
-				w->cursor.event = r->key.event;
-				w->cursor.webhook = r->key.webhook;
-			}
+			cursor_advance(&w->cursor, due, &r->key.event, &r->key.webhook);
 			/* a page holds a key once: held then is held now */
 			if (r->held)
 			{
@@ -996,16 +1004,8 @@ claim(WhWorker *w, int n)
 		 * the floor covers what was not yet committed).
 		 */
 		if (nexcluded > 0)
-		{
-			TimestampTz began = GetCurrentTransactionStartTimestamp();
-
-			if (cursor_after(&w->cursor, began, &max_uuid, &max_uuid))
-			{
-				w->cursor.due = began;
-				w->cursor.event = max_uuid;
-				w->cursor.webhook = max_uuid;
-			}
-		}
+			cursor_advance(&w->cursor, GetCurrentTransactionStartTimestamp(),
+						   &max_uuid, &max_uuid);
 
 		/*
 		 * Coming up short while webhooks were full means the rest of the

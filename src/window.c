@@ -93,6 +93,13 @@ per_webhook_limit(void)
 	return Max(webhooks_max_inflight / 4, webhooks_max_host_connections);
 }
 
+/* whether a webhook has as many requests out or claimed as it may have */
+static bool
+entry_full(const WebhookEntry *e)
+{
+	return e->count >= per_webhook_limit();
+}
+
 /* the webhook's entry, made when it has none and "make" */
 static WebhookEntry *
 webhook_entry(WhWindow *win, const WhDeliveryKey *key, bool make)
@@ -262,7 +269,7 @@ wh_window_saturated(WhWindow *win, int *count)
 	hash_seq_init(&seq, win->by_webhook);
 	while ((e = hash_seq_search(&seq)) != NULL)
 	{
-		if (e->count >= per_webhook_limit())
+		if (entry_full(e))
 		{
 			e->passed = true;
 			elems[n++] = UUIDPGetDatum(&e->webhook);
@@ -282,7 +289,7 @@ wh_window_passes(WhWindow *win, const WhDeliveryKey *key)
 {
 	WebhookEntry *e = webhook_entry(win, key, false);
 
-	if (e == NULL || e->count < per_webhook_limit())
+	if (e == NULL || !entry_full(e))
 		return false;
 	e->passed = true;
 	/* a row seen passing behind where its reclaims have got to */
@@ -301,9 +308,9 @@ wh_window_sendable(WhWindow *win)
 {
 	long		n = hash_get_num_entries(win->by_webhook);
 
-	if (n == 0 || n >= webhooks_max_inflight / per_webhook_limit() + 1)
+	if (n == 0)
 		return webhooks_max_inflight;
-	return Min(webhooks_max_inflight, (int) n * per_webhook_limit());
+	return (int) Min((int64) n * per_webhook_limit(), webhooks_max_inflight);
 }
 
 /*
@@ -315,7 +322,7 @@ wh_window_full(WhWindow *win, const pg_uuid_t *webhook)
 {
 	WebhookEntry *e = hash_search(win->by_webhook, webhook, HASH_FIND, NULL);
 
-	return e != NULL && e->count >= per_webhook_limit();
+	return e != NULL && entry_full(e);
 }
 
 /*
@@ -397,7 +404,7 @@ wh_window_reclaimed(WhWindow *win, const WhReclaim *r, bool at_end)
 		e->passed = false;
 		memset(&e->after_event, 0, sizeof(e->after_event));
 	}
-	if (at_end || e->count >= per_webhook_limit())
+	if (at_end || entry_full(e))
 	{
 		/* full again: its next room reclaims again, from here */
 		e->reclaim = false;
