@@ -414,14 +414,24 @@ wait_timeout_ms(WhWorker *w, TimestampTz now)
 	if (curl_ms >= 0)
 		timeout = Min(timeout, curl_ms);
 	sooner(&timeout, now, w->next_look);
+	if (wh_window_next_release(&w->window) > now)
+		sooner(&timeout, now, wh_window_next_release(&w->window));
+
+	/*
+	 * No batch runs before a backoff ends (batch_worthwhile), so what a
+	 * batch would do waits for its end: housekeeping or outcomes already
+	 * due would otherwise make every wait return at once, and a worker
+	 * kept from its tables would spin.
+	 */
+	if (w->backoff_until > now)
+	{
+		sooner(&timeout, now, w->backoff_until);
+		return timeout;
+	}
 	/* a due time passed while the window is full waits for room, not time */
 	if (w->next_due > now)
 		sooner(&timeout, now, w->next_due);
 	sooner(&timeout, now, w->next_housekeeping);
-	if (wh_window_next_release(&w->window) > now)
-		sooner(&timeout, now, wh_window_next_release(&w->window));
-	if (w->backoff_until > now)
-		sooner(&timeout, now, w->backoff_until);
 	if (w->claims_held_until > now)
 		sooner(&timeout, now, w->claims_held_until);
 	if (w->judged.count > 0)

@@ -51,6 +51,14 @@ my $locked_at = Time::HiRes::time();
 # held at least 12 s, and until the worker finished with every request it
 # holds: then all their outcomes wait to be recorded
 ok($rcv->wait_quiet(3, 40), 'the backlog drained while the attempt log was locked');
+
+# the worker tries again every 50 ms, and sleeps in between: its outcomes
+# waiting to be recorded, and housekeeping come due, do not keep it awake
+my $pid = $node->worker_pid;
+my $cpu = cpu_seconds($pid);
+Time::HiRes::sleep(3);
+$cpu = cpu_seconds($pid) - $cpu;
+cmp_ok($cpu, '<', 0.5, "the worker kept from its tables used $cpu s of CPU in 3 s");
 Time::HiRes::sleep(0.1) while Time::HiRes::time() < $locked_at + 12;
 note(sprintf('lock held %.1f s', Time::HiRes::time() - $locked_at));
 is($rcv->count('/hang'), $N, "$N requests for $N events: none sent twice while it waited");

@@ -59,16 +59,9 @@ for my $i (1 .. 3)
 
 # with the server's side closed, the idle socket is readable (at its end):
 # a worker that kept watching it would use a whole core
-sub cpu_ticks
-{
-	open(my $f, '<', "/proc/$pid/stat") or die "stat: $!";
-	my @f = split ' ', (split /\) /, scalar(<$f>))[1];
-	return $f[11] + $f[12];		# utime + stime
-}
-my $hz = POSIX::sysconf(POSIX::_SC_CLK_TCK());
-my $before = cpu_ticks();
+my $before = cpu_seconds($pid);
 select(undef, undef, undef, 3.0);
-my $used = (cpu_ticks() - $before) / $hz;
+my $used = cpu_seconds($pid) - $before;
 cmp_ok($used, '<', 0.5, "the idle worker used ${used} s of CPU in 3 s");
 
 kill 'TERM', $server;

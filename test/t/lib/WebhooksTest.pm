@@ -34,7 +34,8 @@ use Time::HiRes ();
 
 our @EXPORT = qw(wait_until json_decode json_encode body_json new_uuid
   self_signed_cert unused_port delivery_setup stream_publish stream_wait_mid
-  stream_check gaps within slow_down stop_slow_down $SHORT_LEASE_CONF);
+  stream_check gaps within slow_down stop_slow_down cpu_seconds
+  $SHORT_LEASE_CONF);
 
 our $ROOT;
 BEGIN
@@ -98,6 +99,16 @@ sub within
 	my $ok = defined $v && $v >= $lo && $v <= $hi;
 	ok($ok, $name) or diag(sprintf('got %s, want %.0f to %.0f', $v // 'undef', $lo, $hi));
 	return $ok;
+}
+
+# cpu_seconds(pid): the CPU time a process has used so far (user and
+# system, from /proc/pid/stat), in seconds.
+sub cpu_seconds
+{
+	my ($pid) = @_;
+	open(my $f, '<', "/proc/$pid/stat") or die "/proc/$pid/stat: $!";
+	my @f = split ' ', (split /\) /, scalar(<$f>))[1];
+	return ($f[11] + $f[12]) / POSIX::sysconf(POSIX::_SC_CLK_TCK());
 }
 
 # new_uuid: a random version-4 uuid, as text.
