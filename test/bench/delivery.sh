@@ -11,7 +11,8 @@
 #   one      deliveries/s to one webhook, from the first publish to the last
 #            recorded outcome, while 2 pgbench clients publish 100 events per
 #            transaction ("publish+deliver"), and draining a queue filled
-#            while the worker was held off ("drain");
+#            while the worker was held off ("drain"; the rate it was filled
+#            at is what publishing alone manages);
 #   fanout   the same with each event fanned out to 100 webhooks;
 #   latency  publish commit -> receipt, p50 and p99, at 1,000 events/s;
 #   hang     healthy webhooks' deliveries/s with and without one whose
@@ -464,7 +465,8 @@ throughput() {
 					"$(fmt "$RATE")" "$(fmt "$PUB_RATE")" "$CORES"
 			else
 				drain_all+=("$RATE")
-				printf ' | drain %7s/s (worker %s cores)' "$(fmt "$RATE")" "$CORES"
+				printf ' | drain %7s/s (worker %s cores; the queue filled at %s events/s)' \
+					"$(fmt "$RATE")" "$CORES" "$(fmt "$PUB_RATE")"
 			fi
 		done
 		echo

@@ -32,6 +32,28 @@ for my $bad (
 }
 is($node->psql('SELECT count(*) FROM webhooks._event'), '0', 'nothing was stored');
 
+# a type taken out of the catalog after a webhook subscribed to it: the
+# publishing statement finds the webhook, and the error undoes what it
+# wrote, also where the caller catches the error
+my $gone = $node->hook($tenant, 'http://127.0.0.1:9/gone');
+$node->psql("DELETE FROM webhooks.event_type WHERE name = '$gone->{type}'");
+is($node->sqlstate("SELECT webhooks.publish_event('$tenant', '$gone->{type}', '{}')"),
+	'22023', 'a type no longer in the catalog: 22023');
+is($node->psql(<<SQL), 'caught', 'the error can be caught (22023)');
+DO \$\$
+BEGIN
+	PERFORM webhooks.publish_event('$tenant', '$gone->{type}', '{}');
+	RAISE EXCEPTION 'published';
+EXCEPTION WHEN invalid_parameter_value THEN
+	NULL;
+END
+\$\$;
+SELECT 'caught';
+SQL
+is($node->psql('SELECT (SELECT count(*) FROM webhooks._event) + (SELECT count(*) FROM webhooks._delivery)'),
+	'0', 'nothing was stored or queued');
+$node->psql("SELECT webhooks.delete_webhook('$tenant', '$gone->{locator}')");
+
 # publishing where no worker delivers
 $node->psql('CREATE DATABASE elsewhere', db => 'postgres');
 $node->psql('CREATE EXTENSION webhooks', db => 'elsewhere');
