@@ -283,7 +283,15 @@ static bool
 batch_worthwhile(WhWorker *w, TimestampTz now)
 {
 	int			inflight = wh_http_inflight();
-	int			low_water = Min(webhooks_batch_size, webhooks_max_inflight / 2);
+
+	/*
+	 * Half a batch of outcomes is worth a transaction; a claim is due when
+	 * fewer than half a batch (or half the window) are in flight.  Both
+	 * are at least 1: at the smallest settings half of 1 is 0, which no
+	 * count is under and every count reaches.
+	 */
+	int			enough_judged = Max(1, webhooks_batch_size / 2);
+	int			low_water = Max(1, Min(webhooks_batch_size, webhooks_max_inflight / 2));
 
 	/*
 	 * What the webhooks now out may have out runs low: half of it (a
@@ -295,7 +303,7 @@ batch_worthwhile(WhWorker *w, TimestampTz now)
 
 	if (now < w->backoff_until)
 		return false;
-	if (w->judged.count >= webhooks_batch_size / 2)
+	if (w->judged.count >= enough_judged)
 		return true;
 	if (due && inflight < webhooks_max_inflight - webhooks_batch_size / 2)
 		return true;
