@@ -346,9 +346,18 @@ tend(TimestampTz *next)
 	SpinLockAcquire(&wh_shared->mutex);
 	for (int i = 0; i < WH_MAX_SLOTS; i++)
 	{
-		if (gone[i])
+		WhSlot	   *slot = &wh_shared->slots[i];
+
+		/*
+		 * A slot asked to stop with no worker to stop (one waiting to be
+		 * started, for a worker slot, or for its restart) has nothing to
+		 * wait for: it is settled as if its worker had left, or it would
+		 * stay stopping, unserved, for good.
+		 */
+		if (gone[i] || (slot->state == WH_SLOT_STOPPING &&
+						handles[i] == NULL && slot->pid == 0))
 			worker_left(i, now);
-		starting += wh_shared->slots[i].state == WH_SLOT_STARTING;
+		starting += slot->state == WH_SLOT_STARTING;
 	}
 	for (int i = 0; i < WH_MAX_SLOTS; i++)
 	{

@@ -164,4 +164,18 @@ my $lines = () = $small->log =~ /max_worker_processes is used up/g;
 is($lines, 1, 'and it is logged once, not in a loop')
   or diag(join "\n", grep { /webhooks/ } split /\n/, $small->log);
 
+# renamed while it waits for a worker slot: its slot, asked to stop with no
+# worker to stop, is not left stopping; once a worker slot is free (the
+# extension dropped from the first database), the database is served
+$small->psql('ALTER DATABASE other RENAME TO renamed');
+$small->psql('DROP EXTENSION webhooks');
+my $wr = do { local $small->{database} = 'renamed'; $small->hook($tenant, $rcv->url('/renamed')) };
+ok(WebhooksTest::wait_until(sub {
+	$small->psql("SELECT count(*) FROM webhooks.workers WHERE database = 'renamed' AND pid IS NOT NULL",
+		db => 'renamed') eq '1' }, 30),
+	'a database renamed while it waited for a worker slot gets its worker once one is free')
+  or diag($small->psql('SELECT database, state FROM webhooks.workers', db => 'renamed'));
+$small->psql("SELECT webhooks.publish_event('$tenant', '$wr->{type}', '{}')", db => 'renamed');
+is($rcv->wait('/renamed', 1, 10), 1, 'and its events are delivered');
+
 done_testing();
