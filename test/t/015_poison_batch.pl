@@ -54,10 +54,7 @@ ok($rcv->wait_quiet(3, 40), 'the backlog drained while the attempt log was locke
 
 # the worker tries again every 50 ms, and sleeps in between: its outcomes
 # waiting to be recorded, and housekeeping come due, do not keep it awake
-my $pid = $node->worker_pid;
-my $cpu = cpu_seconds($pid);
-Time::HiRes::sleep(3);
-$cpu = cpu_seconds($pid) - $cpu;
+my $cpu = cpu_used($node->worker_pid, 3);
 cmp_ok($cpu, '<', 0.5, "the worker kept from its tables used $cpu s of CPU in 3 s");
 Time::HiRes::sleep(0.1) while Time::HiRes::time() < $locked_at + 12;
 note(sprintf('lock held %.1f s', Time::HiRes::time() - $locked_at));

@@ -37,10 +37,7 @@ sub arrive
 sub sleeps
 {
 	my ($what) = @_;
-	my $pid = $node->worker_pid;
-	my $cpu = cpu_seconds($pid);
-	Time::HiRes::sleep(3);
-	$cpu = cpu_seconds($pid) - $cpu;
+	my $cpu = cpu_used($node->worker_pid, 3);
 	cmp_ok($cpu, '<', 0.5, "$what: the idle worker used $cpu s of CPU in 3 s");
 }
 

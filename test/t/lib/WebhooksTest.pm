@@ -34,7 +34,7 @@ use Time::HiRes ();
 
 our @EXPORT = qw(wait_until json_decode json_encode body_json new_uuid
   self_signed_cert unused_port delivery_setup stream_publish stream_wait_mid
-  stream_check gaps within slow_down stop_slow_down cpu_seconds
+  stream_check gaps within slow_down stop_slow_down cpu_used
   $SHORT_LEASE_CONF);
 
 our $ROOT;
@@ -109,6 +109,16 @@ sub cpu_seconds
 	open(my $f, '<', "/proc/$pid/stat") or die "/proc/$pid/stat: $!";
 	my @f = split ' ', (split /\) /, scalar(<$f>))[1];
 	return ($f[11] + $f[12]) / POSIX::sysconf(POSIX::_SC_CLK_TCK());
+}
+
+# cpu_used(pid, seconds): the CPU time a process uses while the test
+# sleeps that long.
+sub cpu_used
+{
+	my ($pid, $seconds) = @_;
+	my $before = cpu_seconds($pid);
+	Time::HiRes::sleep($seconds);
+	return cpu_seconds($pid) - $before;
 }
 
 # new_uuid: a random version-4 uuid, as text.
