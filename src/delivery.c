@@ -129,8 +129,7 @@ prepare_request(WhRequest *req, const WhTarget *t, const char *id,
 	req->nlines = 0;
 	req->shared_lines = t->headers ? t->headers->lines : NULL;
 
-	ts = psprintf("%ld", (long) (at / USECS_PER_SEC +
-								 (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY));
+	ts = psprintf("%ld", (long) timestamptz_to_time_t(at));
 
 	wh_http_add_line(req, "Content-Type: application/json");
 	wh_http_add_line(req, "User-Agent: " WEBHOOKS_USER_AGENT);

@@ -185,8 +185,7 @@ event_parts(EventParts *p, const pg_ulid *locator, const pg_uuid_t *user,
 			const pg_ulid *request_id, const char *type, Jsonb *data,
 			const char *data_text)
 {
-	TimestampTz ts = (TimestampTz) ulid_get_ms(locator->data) * 1000 -
-		((TimestampTz) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY);
+	TimestampTz ts = ulid_time(locator);
 
 	p->locator = ulid_to_cstring(locator);
 	p->user = user ? DatumGetCString(DirectFunctionCall1(uuid_out,
@@ -503,11 +502,8 @@ decode_token(const char *token, StreamPos *p)
 static void
 ulid_from_time(TimestampTz ts, const char *field, pg_ulid *out)
 {
-	const TimestampTz unix_epoch =
-		-((TimestampTz) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY);
-
-	if (TIMESTAMP_NOT_FINITE(ts) || ts < unix_epoch ||
-		(ts - unix_epoch) / 1000 > (int64) ULID_MAX_MS)
+	if (TIMESTAMP_NOT_FINITE(ts) || ts < ULID_EPOCH ||
+		(ts - ULID_EPOCH) / 1000 > (int64) ULID_MAX_MS)
 		jb_invalid(field, "must be a time from 1970-01-01T00:00:00Z to 10889-08-02T05:31:50.655Z",
 				   NULL);
 	*out = *DatumGetUlidP(DirectFunctionCall1(webhooks_ulid_floor,

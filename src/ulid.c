@@ -260,19 +260,20 @@ webhooks_ulid_hash_extended(PG_FUNCTION_ARGS)
 	return hash_any_extended(u->data, ULID_BYTES, PG_GETARG_INT64(1));
 }
 
+/* ulid_time returns the time encoded in a ulid, to the millisecond */
+TimestampTz
+ulid_time(const pg_ulid *u)
+{
+	return ULID_EPOCH + (TimestampTz) ulid_get_ms(u->data) * 1000;
+}
+
 /*
  * webhooks_ulid_time returns the time encoded in a ulid, to the millisecond.
  */
 Datum
 webhooks_ulid_time(PG_FUNCTION_ARGS)
 {
-	pg_ulid    *u = PG_GETARG_ULID_P(0);
-	int64		ms = (int64) ulid_get_ms(u->data);
-	TimestampTz ts;
-
-	ts = (TimestampTz) ms * 1000 -
-		((TimestampTz) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY);
-	PG_RETURN_TIMESTAMPTZ(ts);
+	PG_RETURN_TIMESTAMPTZ(ulid_time(PG_GETARG_ULID_P(0)));
 }
 
 /*
@@ -290,7 +291,7 @@ webhooks_ulid_floor(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("timestamp out of range for a ulid")));
-	us = ts + ((TimestampTz) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY);
+	us = ts - ULID_EPOCH;
 	if (us < 0 || us / 1000 > (int64) ULID_MAX_MS)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
