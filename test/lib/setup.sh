@@ -39,6 +39,10 @@ DEB_PACKAGES=(
 	iproute2
 	strace
 )
+# JIT is a package of its own from PostgreSQL 18 on, which Debian installs
+# as a recommendation: with it, test/t/029_no_jit.pl has something to check
+apt-cache show "postgresql-$WEBHOOKS_PGMAJOR-jit" >/dev/null 2>&1 &&
+	DEB_PACKAGES+=("postgresql-$WEBHOOKS_PGMAJOR-jit")
 # the test receiver runs on Node.js: the machine's own, else Debian's
 command -v npm >/dev/null || DEB_PACKAGES+=(nodejs npm)
 # fuzzing (libFuzzer) needs clang and its runtime; WEBHOOKS_SKIP_FUZZ=1
