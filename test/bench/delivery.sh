@@ -312,20 +312,29 @@ finish_wait() {
 	WAIT_END=$(cat "$WORK/wait.out")
 }
 
+# pgbench_publish TENANT BATCH PGBENCH_OPTIONS...: CLIENTS pgbench clients
+# running delivery_publish.sql (BATCH events per transaction) for TENANT;
+# dies when pgbench fails or a transaction did; sets PGBENCH_OUT
+pgbench_publish() {
+	local tenant=$1 batch=$2
+	shift 2
+	if ! PGBENCH_OUT=$("$PGBENCH" -n -M prepared -c "$CLIENTS" -j "$CLIENTS" "$@" \
+		-D tenant="$tenant" -D batch="$batch" -f "$BENCH_DIR/delivery_publish.sql" 2>&1) ||
+		grep -q -E '^number of failed transactions: [1-9]' <<<"$PGBENCH_OUT"; then
+		echo "$PGBENCH_OUT" >&2
+		die "publishing failed"
+	fi
+}
+
 # publish TENANT EVENTS BATCH: publish with CLIENTS pgbench clients, BATCH
 # events per transaction; sets PUB_RATE (events/s)
 publish() {
-	local tenant=$1 events=$2 batch=$3 per_client out tps
+	local tenant=$1 events=$2 batch=$3 per_client tps
 	per_client=$((events / batch / CLIENTS))
 	((per_client * batch * CLIENTS == events)) ||
 		die "$events events do not split into $CLIENTS clients x batches of $batch"
-	if ! out=$("$PGBENCH" -n -M prepared -c "$CLIENTS" -j "$CLIENTS" -t "$per_client" \
-		-D tenant="$tenant" -D batch="$batch" -f "$BENCH_DIR/delivery_publish.sql" 2>&1) ||
-		grep -q -E '^number of failed transactions: [1-9]' <<<"$out"; then
-		echo "$out" >&2
-		die "publishing failed"
-	fi
-	tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$out")
+	pgbench_publish "$tenant" "$batch" -t "$per_client"
+	tps=$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' <<<"$PGBENCH_OUT")
 	PUB_RATE=$(awk -v t="$tps" -v b="$batch" 'BEGIN { printf "%.0f", t * b }')
 }
 
@@ -641,7 +650,7 @@ scenario_latency() {
 # figure compared with the target, and how long after the last publish
 # the last outcome was recorded (the backlog it built up).
 scenario_sustained() {
-	local r t out n first last end steady lag pub cpu0 cpu1 cores
+	local r t n first last end steady lag pub cpu0 cpu1 cores
 	local steady_all=() lag_all=() pub_all=()
 	echo
 	echo "== sustained: $(fmt "$SUST_RATE") events/s offered to 1 webhook for $SUST_SECS s (pgbench --rate, $CLIENTS clients x $BATCH events per durable transaction), delivered meanwhile"
@@ -652,12 +661,7 @@ scenario_sustained() {
 		sql "CHECKPOINT"
 		WORKER_PID=$(worker_pid)
 		cpu0=$(worker_cpu)
-		if ! out=$("$PGBENCH" -n -M prepared -c "$CLIENTS" -j "$CLIENTS" -R $((SUST_RATE / BATCH)) \
-			-T "$SUST_SECS" -D tenant="$t" -D batch="$BATCH" -f "$BENCH_DIR/delivery_publish.sql" 2>&1) ||
-			grep -q -E '^number of failed transactions: [1-9]' <<<"$out"; then
-			echo "$out" >&2
-			die "publishing failed"
-		fi
+		pgbench_publish "$t" "$BATCH" -R $((SUST_RATE / BATCH)) -T "$SUST_SECS"
 		n=$(sql "SELECT count(*) FROM webhooks._event WHERE tenant_locator = '$t'")
 		start_wait "$t" "$n"
 		if ! finish_wait; then
